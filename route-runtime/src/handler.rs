@@ -1,0 +1,312 @@
+//! The glue between a `#[route]` module and axum: `RouteBuilder` turns the module's handlers into
+//! one axum `MethodRouter`, and `dispatch` runs each request through the route's pipeline.
+//!
+//! Pipeline of one request: canonical-path check (308) → params matched on the raw path and
+//! decoded (400 on bad encoding) → the request scope for `cookies()`/`headers()` → the handler,
+//! with panics caught (500) and `MAX_DURATION` enforced (504) → cookies set during the request
+//! appended to the response → `HEAD` bodies dropped.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::Router;
+use futures_util::FutureExt;
+use tracing::Instrument;
+
+use crate::config::{Dynamic, RouteInfo, RouteMethod};
+use crate::cookies::append_set_cookies;
+use crate::error::RouteError;
+use crate::pattern::{axum_paths, match_path};
+use crate::request::{BodyLimit, DEFAULT_BODY_LIMIT};
+use crate::scope::{run_in_scope, RequestScope};
+use crate::{methods, normalize};
+
+/// The request head, as generated code receives it.
+pub type Parts = axum::http::request::Parts;
+/// The request body, as generated code receives it.
+pub type Body = axum::body::Body;
+
+type BoxFuture = Pin<Box<dyn Future<Output = Response> + Send + 'static>>;
+
+/// A type-erased handler of one method: the closure `#[route]` generates.
+pub(crate) type HandlerFn<S> = Arc<dyn Fn(Parts, Body, S) -> BoxFuture + Send + Sync + 'static>;
+
+/// Generated code: runs an extractor that reads only the request head.
+pub async fn from_parts<T, S>(parts: &mut Parts, state: &S) -> Result<T, Response>
+where
+    T: FromRequestParts<S>,
+    S: Send + Sync,
+{
+    T::from_request_parts(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)
+}
+
+/// Generated code: runs the one extractor that may read the body.
+pub async fn from_request<T, S, M>(parts: Parts, body: Body, state: &S) -> Result<T, Response>
+where
+    T: FromRequest<S, M>,
+    S: Send + Sync,
+{
+    T::from_request(axum::http::Request::from_parts(parts, body), state)
+        .await
+        .map_err(IntoResponse::into_response)
+}
+
+/// Generated code: a handler's return value as a response.
+pub fn into_response<T: IntoResponse>(value: T) -> Response {
+    value.into_response()
+}
+
+/// One route's handlers and config, shared by every request to it.
+pub(crate) struct RouteHandlers<S> {
+    pub(crate) info: &'static RouteInfo,
+    pub(crate) allow: HeaderValue,
+    handlers: Vec<(RouteMethod, HandlerFn<S>)>,
+}
+
+impl<S> RouteHandlers<S> {
+    fn get(&self, method: RouteMethod) -> Option<&HandlerFn<S>> {
+        self.handlers
+            .iter()
+            .find(|(m, _)| *m == method)
+            .map(|(_, h)| h)
+    }
+}
+
+/// Generated code: collects a module's handlers and builds its router.
+pub struct RouteBuilder<S> {
+    info: &'static RouteInfo,
+    handlers: Vec<(RouteMethod, HandlerFn<S>)>,
+}
+
+impl<S> RouteBuilder<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    /// Starts the router of the route described by `info`.
+    pub fn new(info: &'static RouteInfo) -> Self {
+        RouteBuilder {
+            info,
+            handlers: Vec::new(),
+        }
+    }
+
+    /// Adds the handler of `method`.
+    pub fn handler<F, Fut>(mut self, method: RouteMethod, f: F) -> Self
+    where
+        F: Fn(Parts, Body, S) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Response> + Send + 'static,
+    {
+        let f: HandlerFn<S> = Arc::new(move |parts, body, state| Box::pin(f(parts, body, state)));
+        self.handlers.push((method, f));
+        self
+    }
+
+    /// The axum router serving the route at its path(s), with Next.js's method semantics.
+    pub fn build(self) -> Router<S> {
+        let allow = HeaderValue::from_str(&self.info.allow_header())
+            .unwrap_or_else(|_| HeaderValue::from_static("OPTIONS"));
+        let route = Arc::new(RouteHandlers {
+            info: self.info,
+            allow,
+            handlers: self.handlers,
+        });
+        let mut methods: MethodRouter<S> = MethodRouter::new();
+        for method in RouteMethod::ALL {
+            let serves = route.get(method).is_some()
+                || (method == RouteMethod::Head && route.get(RouteMethod::Get).is_some());
+            if serves {
+                let route = Arc::clone(&route);
+                methods = methods.on(
+                    method_filter(method),
+                    move |State(state): State<S>, request: axum::extract::Request| {
+                        dispatch(Arc::clone(&route), method, state, request)
+                    },
+                );
+            }
+        }
+        if route.get(RouteMethod::Options).is_none() {
+            let allow = route.allow.clone();
+            methods = methods.merge(on(MethodFilter::OPTIONS, move || {
+                let response = methods::automatic_options(&allow);
+                std::future::ready(response)
+            }));
+        }
+        let allow = route.allow.clone();
+        methods = methods.fallback(move |method: Method| {
+            std::future::ready(methods::not_allowed(&method, &allow))
+        });
+        let mut router = Router::new();
+        for path in axum_paths(self.info.segments) {
+            router = router.route(&path, methods.clone());
+        }
+        router
+    }
+}
+
+fn method_filter(method: RouteMethod) -> MethodFilter {
+    match method {
+        RouteMethod::Delete => MethodFilter::DELETE,
+        RouteMethod::Get => MethodFilter::GET,
+        RouteMethod::Head => MethodFilter::HEAD,
+        RouteMethod::Options => MethodFilter::OPTIONS,
+        RouteMethod::Patch => MethodFilter::PATCH,
+        RouteMethod::Post => MethodFilter::POST,
+        RouteMethod::Put => MethodFilter::PUT,
+    }
+}
+
+/// Runs one request through the route's pipeline.
+async fn dispatch<S>(
+    route: Arc<RouteHandlers<S>>,
+    method: RouteMethod,
+    state: S,
+    request: axum::extract::Request,
+) -> Response
+where
+    S: Clone + Send + Sync + 'static,
+{
+    let span = tracing::info_span!("route", route = route.info.pattern, method = method.as_str());
+    async move {
+        // The router may have been mounted without `NormalizePath` in front: a catch-all still
+        // matches `/blog/a/`, so check here too.
+        if let Some(redirect) = normalize::canonical_redirect(request.uri()) {
+            return redirect;
+        }
+        let params = match match_path(route.info.segments, request.uri().path()) {
+            Ok(Some(params)) => params,
+            Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+            Err(e) => return RouteError::from_param_error(&e).into_response(),
+        };
+        let (mut parts, body) = request.into_parts();
+        parts.extensions.insert(params);
+        let limit = route.info.config.body_limit.unwrap_or(DEFAULT_BODY_LIMIT);
+        parts.extensions.insert(BodyLimit(limit));
+        // A GET or HEAD body is never handed to the handler (as in Next.js).
+        let body = if matches!(method, RouteMethod::Get | RouteMethod::Head) {
+            Body::empty()
+        } else {
+            body
+        };
+        let handler_method = match method {
+            RouteMethod::Head if route.get(RouteMethod::Head).is_none() => RouteMethod::Get,
+            m => m,
+        };
+        let Some(handler) = route.get(handler_method) else {
+            return methods::not_allowed(&parts.method, &route.allow);
+        };
+        let mut response = run_handler(route.info, handler, parts, body, state).await;
+        if method == RouteMethod::Head {
+            strip_body(&mut response);
+        }
+        response
+    }
+    .instrument(span)
+    .await
+}
+
+/// Runs a handler inside its request scope, turning panics into 500 and overruns into 504, and
+/// adds the cookies set during the request to its response.
+pub(crate) async fn run_handler<S>(
+    info: &'static RouteInfo,
+    handler: &HandlerFn<S>,
+    mut parts: Parts,
+    body: Body,
+    state: S,
+) -> Response {
+    let dynamic = info.config.dynamic;
+    if dynamic == Dynamic::ForceStatic {
+        strip_request(&mut parts);
+    }
+    let scope = Arc::new(RequestScope::new(
+        parts.method.clone(),
+        parts.headers.clone(),
+        dynamic,
+    ));
+    let future = AssertUnwindSafe(handler(parts, body, state)).catch_unwind();
+    let future = run_in_scope(Arc::clone(&scope), future);
+    let outcome = match info.config.max_duration() {
+        Some(limit) => match tokio::time::timeout(limit, future).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                tracing::error!(
+                    max_duration_secs = limit.as_secs(),
+                    "route handler exceeded MAX_DURATION; dropped"
+                );
+                return StatusCode::GATEWAY_TIMEOUT.into_response();
+            }
+        },
+        None => future.await,
+    };
+    let mut response = match outcome {
+        Ok(response) => response,
+        Err(panic) => {
+            tracing::error!(panic = panic_message(&panic), "route handler panicked");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    if let Some(what) = scope.forbidden_read() {
+        tracing::error!(
+            read = what,
+            "route with `DYNAMIC = Dynamic::Error` read request data"
+        );
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    append_set_cookies(response.headers_mut(), scope.set_cookie_lines());
+    if dynamic == Dynamic::ForceDynamic {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache, no-store, max-age=0, must-revalidate"),
+        );
+    }
+    if scope.read_request_data() {
+        response
+            .extensions_mut()
+            .insert(crate::handler::ReadRequestData);
+    }
+    response
+}
+
+/// Marks a response whose handler read headers, cookies or the body: it must not be cached.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReadRequestData;
+
+/// `ForceStatic`: the handler sees no query, headers or cookies.
+fn strip_request(parts: &mut Parts) {
+    parts.headers.clear();
+    let path = parts.uri.path().to_owned();
+    if let Ok(uri) = path.parse() {
+        parts.uri = uri;
+    }
+}
+
+/// Drops the body of a response to `HEAD`, keeping its length when it is known.
+fn strip_body(response: &mut Response) {
+    use axum::body::HttpBody;
+    if !response.headers().contains_key(header::CONTENT_LENGTH) {
+        if let Some(len) = response.body().size_hint().exact() {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+        }
+    }
+    *response.body_mut() = Body::empty();
+}
+
+fn panic_message(panic: &Box<dyn Any + Send>) -> &str {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s
+    } else {
+        "non-string panic payload"
+    }
+}

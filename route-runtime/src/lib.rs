@@ -1,0 +1,77 @@
+//! Next.js Route Handlers, in Rust, on axum.
+//!
+//! Annotate a module with [`route`] and get an axum router: one handler per exported method
+//! (`GET`, `POST`, …), an automatic `OPTIONS` with an `Allow` header, `HEAD` served from `GET`,
+//! `405` with `Allow` for the rest, a typed `Params` struct generated from the pattern, route
+//! segment config (`REVALIDATE`, `DYNAMIC`, …) that really caches, and request-scoped helpers
+//! ([`cookies`], [`headers`], [`redirect`], [`not_found`]).
+//!
+//! ```no_run
+//! use route_runtime::{route, routes};
+//!
+//! #[route("/dashboard/[team]")]
+//! mod team {
+//!     use route_runtime::{Json, RouteContext};
+//!
+//!     pub async fn GET(ctx: RouteContext<Params>) -> Json<Params> {
+//!         Json(ctx.params)
+//!     }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let app = routes![team].into_router();
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//!     route_runtime::serve(listener, app).await
+//! }
+//! ```
+
+#![warn(missing_docs)]
+
+mod config;
+mod context;
+pub mod cookies;
+mod error;
+mod handler;
+mod methods;
+pub mod navigation;
+mod normalize;
+mod params;
+pub mod pattern;
+pub mod request;
+pub mod response;
+mod routes;
+mod scope;
+mod serve;
+
+pub use route_macros::{route, routes};
+
+pub use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+pub use axum::response::{IntoResponse, Response};
+pub use axum::Json;
+
+pub use config::{Dynamic, Revalidate, RouteConfig, RouteInfo, RouteMethod};
+pub use context::RouteContext;
+pub use error::RouteError;
+pub use normalize::{NormalizePath, NormalizePathLayer};
+pub use params::{
+    FromCatchAll, FromOptionalCatchAll, FromParams, FromSegment, ParamError, RawParams, RawValue,
+};
+pub use request::{BodyLimit, DEFAULT_BODY_LIMIT};
+pub use routes::{RouteConflict, Routes};
+pub use scope::{headers, in_request_scope, try_headers, Headers, OutsideRequest};
+pub use serve::{serve, serve_with, ServeConfig};
+
+/// What generated code uses. Not part of the public API: it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::handler::{from_parts, from_request, into_response, Body, Parts, RouteBuilder};
+    pub use crate::params::{catch_all, dynamic, optional_catch_all};
+    pub use crate::pattern::{assert_no_conflicts, Segment};
+    pub use crate::{
+        Dynamic, FromParams, ParamError, RawParams, Revalidate, RouteConfig, RouteInfo,
+        RouteMethod, Routes,
+    };
+    pub use axum;
+    pub use serde;
+}

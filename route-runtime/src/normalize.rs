@@ -1,0 +1,95 @@
+//! Pre-routing normalisation: trailing slashes, repeated slashes and dot segments are redirected
+//! with `308` to the canonical path, and methods outside the seven are answered with `400`.
+//!
+//! It must run **before** routing (axum's `Router::layer` runs after it), so it wraps the router
+//! as a service: [`Routes::into_service`](crate::Routes::into_service) and [`serve`](crate::serve)
+//! apply it; an app that mounts routes in its own router wraps that router with
+//! [`NormalizePathLayer`].
+
+use std::convert::Infallible;
+use std::task::{Context, Poll};
+
+use axum::http::{header, HeaderValue, Request, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use futures_util::future::{Either, Ready};
+use tower::{Layer, Service};
+
+use crate::config::RouteMethod;
+use crate::methods;
+use crate::pattern::canonical_path;
+
+/// The `308` to the canonical form of `uri`'s path, or `None` when it is canonical.
+///
+/// The `Location` is built from the raw path and query, never from `Host`: `//evil.com/` becomes
+/// `/evil.com`, `%2F` stays encoded, and a backslash is encoded so that no browser reads `/\x` as
+/// `//x`.
+pub(crate) fn canonical_redirect(uri: &Uri) -> Option<Response> {
+    let canonical = canonical_path(uri.path())?;
+    let mut location = canonical.replace('\\', "%5C");
+    if let Some(query) = uri.query() {
+        location.push('?');
+        location.push_str(query);
+    }
+    Some(match HeaderValue::from_str(&location) {
+        Ok(value) => (StatusCode::PERMANENT_REDIRECT, [(header::LOCATION, value)]).into_response(),
+        Err(_) => (StatusCode::BAD_REQUEST, "malformed request path").into_response(),
+    })
+}
+
+/// A [`Layer`] that applies [`NormalizePath`].
+///
+/// ```
+/// use route_runtime::NormalizePathLayer;
+/// use tower::Layer;
+///
+/// let app: axum::Router = axum::Router::new(); // your app, with route modules merged in
+/// let service = NormalizePathLayer.layer(app); // serve this, e.g. with route_runtime::serve
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NormalizePathLayer;
+
+impl<S> Layer<S> for NormalizePathLayer {
+    type Service = NormalizePath<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        NormalizePath { inner }
+    }
+}
+
+/// Redirects non-canonical paths with `308` and refuses unsupported methods with `400` before the
+/// request reaches the router; see the [module docs](self).
+#[derive(Debug, Clone)]
+pub struct NormalizePath<S> {
+    inner: S,
+}
+
+impl<S> NormalizePath<S> {
+    /// Wraps `inner`.
+    pub fn new(inner: S) -> Self {
+        NormalizePath { inner }
+    }
+}
+
+impl<S, B> Service<Request<B>> for NormalizePath<S>
+where
+    S: Service<Request<B>, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<Ready<Result<Response, Infallible>>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        if RouteMethod::from_http(request.method()).is_none() {
+            let response = methods::unsupported_method(request.method());
+            return Either::Left(futures_util::future::ready(Ok(response)));
+        }
+        if let Some(redirect) = canonical_redirect(request.uri()) {
+            return Either::Left(futures_util::future::ready(Ok(redirect)));
+        }
+        Either::Right(self.inner.call(request))
+    }
+}

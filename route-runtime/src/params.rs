@@ -1,0 +1,207 @@
+//! Typed route params: the decoded values of a matched path, and the traits that turn them into a
+//! route's `Params` struct.
+//!
+//! `#[route]` generates `Params` from the pattern (`[team]` → `String`, `[...slug]` →
+//! `Vec<String>`, `[[...slug]]` → `Option<Vec<String>>`), or checks a module's own `Params`
+//! against it. A value that does not parse into its field's type is a 400 naming the param.
+
+use std::fmt;
+use std::str::FromStr;
+
+use axum::http::StatusCode;
+
+/// A decoded param value of a matched path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawValue {
+    /// `[name]`.
+    One(String),
+    /// `[...name]` or a non-empty `[[...name]]`, one string per segment.
+    Many(Vec<String>),
+    /// An optional catch-all that matched no segment.
+    Absent,
+}
+
+/// The decoded params of a matched path, in pattern order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawParams {
+    values: Vec<(&'static str, RawValue)>,
+}
+
+impl RawParams {
+    pub(crate) fn push(&mut self, name: &'static str, value: RawValue) {
+        self.values.push((name, value));
+    }
+
+    /// The value of `name`, if the pattern has it.
+    pub fn get(&self, name: &str) -> Option<&RawValue> {
+        self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    /// Takes the value of `name` out (each generated field takes its own).
+    pub fn take(&mut self, name: &str) -> Option<RawValue> {
+        let index = self.values.iter().position(|(n, _)| *n == name)?;
+        Some(self.values.remove(index).1)
+    }
+
+    /// The params as `(name, value)` pairs, in pattern order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &RawValue)> {
+        self.values.iter().map(|(n, v)| (*n, v))
+    }
+}
+
+/// A path param that could not be decoded or parsed: answered with `400 Bad Request` and a message
+/// naming the param.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    param: String,
+    message: String,
+}
+
+impl ParamError {
+    /// A param whose value did not parse, with the parser's reason.
+    pub fn invalid(param: &str, reason: impl fmt::Display) -> Self {
+        ParamError {
+            param: param.to_string(),
+            message: format!("invalid value for path parameter `{param}`: {reason}"),
+        }
+    }
+
+    pub(crate) fn bad_encoding(param: &str) -> Self {
+        ParamError {
+            param: param.to_string(),
+            message: format!("path parameter `{param}` has malformed percent-encoding"),
+        }
+    }
+
+    pub(crate) fn bad_utf8(param: &str) -> Self {
+        ParamError {
+            param: param.to_string(),
+            message: format!("path parameter `{param}` is not valid UTF-8 once percent-decoded"),
+        }
+    }
+
+    pub(crate) fn missing(param: &str) -> Self {
+        ParamError {
+            param: param.to_string(),
+            message: format!("path parameter `{param}` is missing"),
+        }
+    }
+
+    /// The name of the param.
+    pub fn param(&self) -> &str {
+        &self.param
+    }
+
+    /// The status this error answers with: always `400 Bad Request`.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::BAD_REQUEST
+    }
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+/// A route's `Params` struct, built from the decoded params of its matched path.
+///
+/// `#[route]` implements it; there is no need to implement it by hand.
+pub trait FromParams: Sized {
+    /// Builds the struct, taking each field's value out of `raw`.
+    fn from_params(raw: &mut RawParams) -> Result<Self, ParamError>;
+}
+
+/// A type that a `[name]` param (one segment) can be parsed into: any `FromStr` type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold a `[name]` path parameter",
+    label = "a `[name]` parameter is one segment: use `String` or a type that implements `FromStr`",
+    note = "`[...name]` needs `Vec<T>` and `[[...name]]` needs `Option<Vec<T>>`"
+)]
+pub trait FromSegment: Sized {
+    /// Parses one decoded segment.
+    fn from_segment(value: String) -> Result<Self, String>;
+}
+
+impl<T> FromSegment for T
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    fn from_segment(value: String) -> Result<Self, String> {
+        value.parse::<T>().map_err(|e| e.to_string())
+    }
+}
+
+/// A type that a `[...name]` param (one or more segments) can be parsed into: `Vec<T>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold a `[...name]` catch-all parameter",
+    label = "a catch-all is one or more segments: use `Vec<String>` (or `Vec<T>` with `T: FromStr`)"
+)]
+pub trait FromCatchAll: Sized {
+    /// Parses the decoded segments (at least one).
+    fn from_segments(values: Vec<String>) -> Result<Self, String>;
+}
+
+impl<T: FromSegment> FromCatchAll for Vec<T> {
+    fn from_segments(values: Vec<String>) -> Result<Self, String> {
+        values.into_iter().map(T::from_segment).collect()
+    }
+}
+
+/// A type that a `[[...name]]` param (zero or more segments) can be parsed into:
+/// `Option<Vec<T>>` (`None` when absent) or `Vec<T>` (empty when absent).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold a `[[...name]]` optional catch-all parameter",
+    label = "an optional catch-all may be absent: use `Option<Vec<String>>`"
+)]
+pub trait FromOptionalCatchAll: Sized {
+    /// Parses the decoded segments, `None` when the path had none.
+    fn from_optional(values: Option<Vec<String>>) -> Result<Self, String>;
+}
+
+impl<T: FromSegment> FromOptionalCatchAll for Option<Vec<T>> {
+    fn from_optional(values: Option<Vec<String>>) -> Result<Self, String> {
+        values.map(Vec::<T>::from_segments).transpose()
+    }
+}
+
+impl<T: FromSegment> FromOptionalCatchAll for Vec<T> {
+    fn from_optional(values: Option<Vec<String>>) -> Result<Self, String> {
+        Vec::<T>::from_segments(values.unwrap_or_default())
+    }
+}
+
+/// Generated code: the value of a `[name]` field.
+#[doc(hidden)]
+pub fn dynamic<T: FromSegment>(raw: &mut RawParams, name: &'static str) -> Result<T, ParamError> {
+    match raw.take(name) {
+        Some(RawValue::One(v)) => T::from_segment(v).map_err(|e| ParamError::invalid(name, e)),
+        _ => Err(ParamError::missing(name)),
+    }
+}
+
+/// Generated code: the value of a `[...name]` field.
+#[doc(hidden)]
+pub fn catch_all<T: FromCatchAll>(raw: &mut RawParams, name: &'static str) -> Result<T, ParamError> {
+    match raw.take(name) {
+        Some(RawValue::Many(v)) => T::from_segments(v).map_err(|e| ParamError::invalid(name, e)),
+        _ => Err(ParamError::missing(name)),
+    }
+}
+
+/// Generated code: the value of a `[[...name]]` field.
+#[doc(hidden)]
+pub fn optional_catch_all<T: FromOptionalCatchAll>(
+    raw: &mut RawParams,
+    name: &'static str,
+) -> Result<T, ParamError> {
+    let values = match raw.take(name) {
+        Some(RawValue::Many(v)) => Some(v),
+        Some(RawValue::Absent) => None,
+        _ => return Err(ParamError::missing(name)),
+    };
+    T::from_optional(values).map_err(|e| ParamError::invalid(name, e))
+}

@@ -1,0 +1,375 @@
+//! Route patterns at run time: matching a raw request path, canonical paths, and route conflicts.
+//!
+//! Params are matched on the raw (still percent-encoded) path and each segment is then decoded on
+//! its own, so `%2F` stays inside one segment, as in Next.js. Decoding is strict: bad
+//! percent-encoding or invalid UTF-8 is a client error (400), never passed through.
+
+use crate::config::RouteInfo;
+use crate::params::{ParamError, RawParams, RawValue};
+
+/// One URL segment of a route pattern. Route groups `(name)` have no segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Segment {
+    /// A literal segment, e.g. `dashboard`.
+    Static(&'static str),
+    /// `[name]`: exactly one segment.
+    Dynamic(&'static str),
+    /// `[...name]`: one or more segments; always last.
+    CatchAll(&'static str),
+    /// `[[...name]]`: zero or more segments; always last.
+    OptionalCatchAll(&'static str),
+}
+
+impl Segment {
+    /// The param name of a dynamic segment, `None` for a static one.
+    pub const fn param_name(&self) -> Option<&'static str> {
+        match self {
+            Segment::Static(_) => None,
+            Segment::Dynamic(n) | Segment::CatchAll(n) | Segment::OptionalCatchAll(n) => Some(n),
+        }
+    }
+}
+
+/// The axum (matchit) paths that serve a pattern: one, or two for an optional catch-all
+/// (`/docs` and `/docs/{*slug}`).
+pub fn axum_paths(segments: &[Segment]) -> Vec<String> {
+    let mut path = String::new();
+    for segment in segments {
+        match segment {
+            Segment::Static(s) => {
+                path.push('/');
+                // matchit treats braces as syntax; a literal brace is written twice.
+                path.push_str(&s.replace('{', "{{").replace('}', "}}"));
+            }
+            Segment::Dynamic(n) => {
+                path.push_str("/{");
+                path.push_str(n);
+                path.push('}');
+            }
+            Segment::CatchAll(n) => {
+                path.push_str("/{*");
+                path.push_str(n);
+                path.push('}');
+            }
+            Segment::OptionalCatchAll(n) => {
+                let bare = if path.is_empty() {
+                    "/".to_string()
+                } else {
+                    path.clone()
+                };
+                path.push_str("/{*");
+                path.push_str(n);
+                path.push('}');
+                return vec![bare, path];
+            }
+        }
+    }
+    if path.is_empty() {
+        path.push('/');
+    }
+    vec![path]
+}
+
+/// Matches a raw request path against a pattern and decodes its params.
+///
+/// `Ok(None)` means the path does not have the pattern's shape (the router sent it elsewhere).
+pub fn match_path(segments: &[Segment], raw_path: &str) -> Result<Option<RawParams>, ParamError> {
+    let rest = raw_path.strip_prefix('/').unwrap_or(raw_path);
+    let mut parts: Vec<&str> = if rest.is_empty() {
+        Vec::new()
+    } else {
+        rest.split('/').collect()
+    };
+    // A trailing slash leaves an empty last part: the canonical path has none.
+    if parts.last() == Some(&"") {
+        parts.pop();
+    }
+    let mut params = RawParams::default();
+    let mut index = 0;
+    for segment in segments {
+        match *segment {
+            Segment::Static(s) => {
+                if parts.get(index) != Some(&s) {
+                    return Ok(None);
+                }
+                index += 1;
+            }
+            Segment::Dynamic(name) => {
+                let Some(raw) = parts.get(index) else {
+                    return Ok(None);
+                };
+                params.push(name, RawValue::One(decode_segment(name, raw)?));
+                index += 1;
+            }
+            Segment::CatchAll(name) | Segment::OptionalCatchAll(name) => {
+                let tail = &parts[index.min(parts.len())..];
+                if tail.is_empty() {
+                    if matches!(segment, Segment::CatchAll(_)) {
+                        return Ok(None);
+                    }
+                    params.push(name, RawValue::Absent);
+                } else {
+                    let values = tail
+                        .iter()
+                        .map(|raw| decode_segment(name, raw))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    params.push(name, RawValue::Many(values));
+                }
+                index = parts.len();
+            }
+        }
+    }
+    if index != parts.len() {
+        return Ok(None);
+    }
+    Ok(Some(params))
+}
+
+/// Percent-decodes one raw path segment, strictly: `%` must start a two-digit hex escape and the
+/// result must be UTF-8. A `+` stays a `+` (paths are not form-encoded).
+pub fn decode_segment(name: &str, raw: &str) -> Result<String, ParamError> {
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let ok = i + 2 < bytes.len()
+                && bytes[i + 1].is_ascii_hexdigit()
+                && bytes[i + 2].is_ascii_hexdigit();
+            if !ok {
+                return Err(ParamError::bad_encoding(name));
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| ParamError::bad_utf8(name))
+}
+
+/// The canonical form of a raw path, or `None` when it already is canonical.
+///
+/// Repeated slashes are collapsed, `.` and `..` segments resolved (also when written `%2e`), and a
+/// trailing slash removed (except for `/` itself). The result stays percent-encoded as it came.
+pub fn canonical_path(raw_path: &str) -> Option<String> {
+    let needs_work = raw_path.is_empty()
+        || !raw_path.starts_with('/')
+        || (raw_path.len() > 1 && raw_path.ends_with('/'))
+        || raw_path.contains("//")
+        || raw_path
+            .split('/')
+            .any(|s| is_dot(s) || is_dot_dot(s));
+    if !needs_work {
+        return None;
+    }
+    let mut out: Vec<&str> = Vec::new();
+    for segment in raw_path.split('/') {
+        if segment.is_empty() || is_dot(segment) {
+            continue;
+        }
+        if is_dot_dot(segment) {
+            out.pop();
+            continue;
+        }
+        out.push(segment);
+    }
+    let canonical = format!("/{}", out.join("/"));
+    (canonical != raw_path).then_some(canonical)
+}
+
+fn is_dot(segment: &str) -> bool {
+    segment == "." || segment.eq_ignore_ascii_case("%2e")
+}
+
+fn is_dot_dot(segment: &str) -> bool {
+    matches!(
+        segment.to_ascii_lowercase().as_str(),
+        ".." | ".%2e" | "%2e." | "%2e%2e"
+    )
+}
+
+/// Why two routes cannot live in one router.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictKind {
+    /// Both match exactly the same paths.
+    Duplicate,
+    /// Two different param names at the same position (Next.js: "You cannot use different slug
+    /// names for the same dynamic path").
+    DifferentSlugNames(&'static str, &'static str),
+    /// The same name used as different kinds of dynamic segment at one position (`[id]` beside
+    /// `[...id]`, or `[...slug]` beside `[[...slug]]`).
+    DifferentKinds(&'static str),
+    /// A route with the same specificity as an optional catch-all (`/docs` beside `/docs/[[...slug]]`).
+    OptionalCatchAllShadow,
+}
+
+/// Whether routes `a` and `b` conflict. A `const fn`, so that `routes![…]` can check at compile time.
+pub const fn conflict(a: &[Segment], b: &[Segment]) -> Option<ConflictKind> {
+    let mut i = 0;
+    loop {
+        match (i < a.len(), i < b.len()) {
+            (false, false) => return Some(ConflictKind::Duplicate),
+            (false, true) => {
+                return match b[i] {
+                    Segment::OptionalCatchAll(_) => Some(ConflictKind::OptionalCatchAllShadow),
+                    _ => None,
+                }
+            }
+            (true, false) => {
+                return match a[i] {
+                    Segment::OptionalCatchAll(_) => Some(ConflictKind::OptionalCatchAllShadow),
+                    _ => None,
+                }
+            }
+            (true, true) => {}
+        }
+        match (a[i], b[i]) {
+            (Segment::Static(x), Segment::Static(y)) => {
+                if !str_eq(x, y) {
+                    return None;
+                }
+            }
+            (Segment::Static(_), _) | (_, Segment::Static(_)) => return None,
+            (x, y) => {
+                let (Some(nx), Some(ny)) = (x.param_name(), y.param_name()) else {
+                    return None;
+                };
+                if !str_eq(nx, ny) {
+                    return Some(ConflictKind::DifferentSlugNames(nx, ny));
+                }
+                let same_kind = matches!(
+                    (x, y),
+                    (Segment::Dynamic(_), Segment::Dynamic(_))
+                        | (Segment::CatchAll(_), Segment::CatchAll(_))
+                        | (Segment::OptionalCatchAll(_), Segment::OptionalCatchAll(_))
+                );
+                if !same_kind {
+                    return Some(ConflictKind::DifferentKinds(nx));
+                }
+            }
+        }
+        i += 1;
+    }
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A human message for a conflict between routes `a` and `b` (the startup check's panic message).
+pub fn conflict_message(a: &RouteInfo, b: &RouteInfo, kind: ConflictKind) -> String {
+    let (pa, pb) = (a.pattern, b.pattern);
+    match kind {
+        ConflictKind::Duplicate => {
+            format!("routes `{pa}` and `{pb}` match the same paths; remove one of them")
+        }
+        ConflictKind::DifferentSlugNames(x, y) => format!(
+            "routes `{pa}` and `{pb}` use different slug names for the same dynamic path \
+             (`{x}` != `{y}`); use one name at that position"
+        ),
+        ConflictKind::DifferentKinds(n) => format!(
+            "routes `{pa}` and `{pb}` use `{n}` as different kinds of dynamic segment at the same \
+             position; keep one of them"
+        ),
+        ConflictKind::OptionalCatchAllShadow => format!(
+            "routes `{pa}` and `{pb}` have the same specificity: an optional catch-all \
+             `[[...name]]` also matches the path without it; remove the other route or use `[...name]`"
+        ),
+    }
+}
+
+/// A message built in a fixed buffer, so that a `const` check can panic with the routes' names.
+#[doc(hidden)]
+pub struct ConstMessage {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl ConstMessage {
+    #[doc(hidden)]
+    pub const fn new() -> Self {
+        ConstMessage {
+            buf: [0; 512],
+            len: 0,
+        }
+    }
+
+    #[doc(hidden)]
+    pub const fn push(mut self, s: &str) -> Self {
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        // Truncate on a char boundary so the buffer stays UTF-8.
+        while i < bytes.len() && self.len < self.buf.len() - 4 {
+            self.buf[self.len] = bytes[i];
+            self.len += 1;
+            i += 1;
+        }
+        while i < bytes.len() && (bytes[i] & 0b1100_0000) == 0b1000_0000 {
+            self.len -= 1;
+            i -= 1;
+        }
+        self
+    }
+
+    #[doc(hidden)]
+    pub const fn as_str(&self) -> &str {
+        let (head, _) = self.buf.split_at(self.len);
+        match core::str::from_utf8(head) {
+            Ok(s) => s,
+            Err(_) => "route conflict",
+        }
+    }
+}
+
+impl Default for ConstMessage {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Panics (at compile time when called in a `const`) if two of `routes` conflict.
+#[doc(hidden)]
+pub const fn assert_no_conflicts(routes: &[&RouteInfo]) {
+    let mut i = 0;
+    while i < routes.len() {
+        let mut j = i + 1;
+        while j < routes.len() {
+            if let Some(kind) = conflict(routes[i].segments, routes[j].segments) {
+                let reason = match kind {
+                    ConflictKind::Duplicate => "` match the same paths; remove one of them",
+                    ConflictKind::DifferentSlugNames(_, _) => {
+                        "` use different slug names for the same dynamic path; use one name at that position"
+                    }
+                    ConflictKind::DifferentKinds(_) => {
+                        "` use one name as different kinds of dynamic segment at the same position"
+                    }
+                    ConflictKind::OptionalCatchAllShadow => {
+                        "` have the same specificity: an optional catch-all also matches the path without it"
+                    }
+                };
+                let msg = ConstMessage::new()
+                    .push("routes `")
+                    .push(routes[i].pattern)
+                    .push("` and `")
+                    .push(routes[j].pattern)
+                    .push(reason);
+                panic!("{}", msg.as_str());
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+}

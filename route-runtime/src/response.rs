@@ -1,0 +1,1 @@
+//! Response helpers: JSON, text, XML, streams. PLACEHOLDER.

@@ -1,0 +1,165 @@
+//! Putting route modules together: [`Routes`] checks that no two routes collide and builds one
+//! axum router; static segments win over dynamic ones (matchit's precedence).
+
+use std::fmt;
+
+use axum::Router;
+
+use crate::config::{Dynamic, Revalidate, RouteInfo};
+use crate::normalize::NormalizePath;
+use crate::pattern::{conflict, conflict_message};
+
+/// A set of route modules, built into one axum router.
+///
+/// Usually made with `routes![a, b::c]`, which also checks for conflicts at compile time; the
+/// builder checks again when the router is built, for routes added one by one.
+///
+/// ```no_run
+/// use route_runtime::{route, Routes};
+///
+/// #[route("/api/hello")]
+/// mod hello {
+///     pub async fn GET() -> &'static str { "Hello" }
+/// }
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let routes: Routes = Routes::new().add(&hello::ROUTE, hello::router());
+/// // Inside an existing axum app: merge, nest or layer it like any router.
+/// let app = axum::Router::new().merge(routes.into_router());
+/// # Ok(()) }
+/// ```
+pub struct Routes<S = ()> {
+    entries: Vec<(&'static RouteInfo, Router<S>)>,
+}
+
+impl<S> Default for Routes<S> {
+    fn default() -> Self {
+        Routes {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<S> fmt::Debug for Routes<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.entries.iter().map(|(info, _)| info.pattern))
+            .finish()
+    }
+}
+
+/// Two routes that cannot be served together, with a message naming both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteConflict {
+    /// The first route's pattern.
+    pub first: &'static str,
+    /// The second route's pattern.
+    pub second: &'static str,
+    message: String,
+}
+
+impl fmt::Display for RouteConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RouteConflict {}
+
+impl<S> Routes<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    /// No routes yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a route module: its `ROUTE` and its `router()`.
+    pub fn add(mut self, info: &'static RouteInfo, router: Router<S>) -> Self {
+        self.entries.push((info, router));
+        self
+    }
+
+    /// The routes added so far.
+    pub fn infos(&self) -> impl Iterator<Item = &'static RouteInfo> + '_ {
+        self.entries.iter().map(|(info, _)| *info)
+    }
+
+    /// The first pair of routes that collide, if any.
+    pub fn check(&self) -> Result<(), RouteConflict> {
+        for (i, (a, _)) in self.entries.iter().enumerate() {
+            for (b, _) in &self.entries[i + 1..] {
+                if let Some(kind) = conflict(a.segments, b.segments) {
+                    return Err(RouteConflict {
+                        first: a.pattern,
+                        second: b.pattern,
+                        message: conflict_message(a, b, kind),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One axum router serving every route, or the first conflict.
+    pub fn try_into_router(self) -> Result<Router<S>, RouteConflict> {
+        self.check()?;
+        Ok(self
+            .entries
+            .into_iter()
+            .fold(Router::new(), |app, (_, router)| app.merge(router)))
+    }
+
+    /// One axum router serving every route.
+    ///
+    /// # Panics
+    /// When two routes collide (never a silent shadowing); [`try_into_router`](Self::try_into_router)
+    /// returns the conflict instead.
+    pub fn into_router(self) -> Router<S> {
+        match self.try_into_router() {
+            Ok(router) => router,
+            Err(conflict) => panic!("{conflict}"),
+        }
+    }
+
+    /// A route table like Next.js's build output: pattern, methods, caching.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        for (info, _) in &self.entries {
+            let methods = info.allow_header();
+            let caching = describe_caching(info);
+            out.push_str(&format!("{:<28} {:<42} {}\n", info.pattern, methods, caching));
+        }
+        out
+    }
+}
+
+impl Routes<()> {
+    /// The router behind [`NormalizePath`] (trailing-slash `308`s, `400` for unknown methods),
+    /// ready for [`serve`](crate::serve).
+    pub fn into_service(self) -> NormalizePath<Router> {
+        NormalizePath::new(self.into_router())
+    }
+}
+
+fn describe_caching(info: &RouteInfo) -> String {
+    let config = info.config;
+    let revalidate = match config.revalidate {
+        Revalidate::Unset => String::new(),
+        Revalidate::Seconds(n) => format!("revalidate={n}s "),
+        Revalidate::Forever => "revalidate=forever ".to_string(),
+    };
+    let dynamic = match config.dynamic {
+        Dynamic::Auto => "",
+        Dynamic::ForceDynamic => "force-dynamic",
+        Dynamic::ForceStatic => "force-static",
+        Dynamic::Error => "dynamic=error",
+    };
+    let kind = if config.cache_lifetime().is_some() {
+        "○ cached"
+    } else {
+        "ƒ dynamic"
+    };
+    format!("{kind} {revalidate}{dynamic}").trim_end().to_string()
+}

@@ -1,0 +1,301 @@
+//! The request scope: what `cookies()`, `headers()` and `redirect()` see while a handler runs.
+//!
+//! It is a Tokio task-local set around the handler's future, so the helpers work at any depth of
+//! the handler's call tree without being passed around. A future moved to another task with
+//! `tokio::spawn` leaves the scope; wrap it with [`in_request_scope`] to take the scope along.
+//!
+//! The scope also records what the handler read (headers, cookies, body): such a response depends
+//! on the request and is never cached.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::http::{HeaderMap, HeaderValue, Method};
+
+use crate::config::Dynamic;
+use crate::cookies::CookieJar;
+
+tokio::task_local! {
+    static SCOPE: Arc<RequestScope>;
+}
+
+/// `cookies()`, `headers()` or another request-scoped helper was called outside a route handler's
+/// call tree (for example in a `tokio::spawn`ed task not wrapped with [`in_request_scope`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutsideRequest {
+    helper: &'static str,
+}
+
+impl std::fmt::Display for OutsideRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}()` was called outside a request: it only works inside a route handler's call tree \
+             (a `tokio::spawn`ed task must be wrapped with `route_runtime::in_request_scope`)",
+            self.helper
+        )
+    }
+}
+
+impl std::error::Error for OutsideRequest {}
+
+/// What a handler may read of the request, as chosen by the route's `DYNAMIC`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Read freely (the response is then not cached).
+    Read,
+    /// `ForceStatic`: request data reads as empty.
+    Stripped,
+    /// `Dynamic::Error`: reading request data is a bug (the response becomes a 500).
+    Forbidden,
+}
+
+/// Which piece of request data a handler read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RequestData {
+    Headers,
+    Cookies,
+    Body,
+    SearchParams,
+}
+
+impl RequestData {
+    fn name(self) -> &'static str {
+        match self {
+            RequestData::Headers => "headers()",
+            RequestData::Cookies => "cookies()",
+            RequestData::Body => "the request body",
+            RequestData::SearchParams => "the search params",
+        }
+    }
+}
+
+/// The state of one request, shared by the helpers while its handler runs.
+pub(crate) struct RequestScope {
+    headers: HeaderMap,
+    method: Method,
+    access: Access,
+    state: Mutex<ScopeState>,
+}
+
+#[derive(Default)]
+struct ScopeState {
+    jar: Option<CookieJar>,
+    read_request_data: bool,
+    forbidden_read: Option<&'static str>,
+}
+
+impl RequestScope {
+    pub(crate) fn new(method: Method, headers: HeaderMap, dynamic: Dynamic) -> Self {
+        let access = match dynamic {
+            Dynamic::ForceStatic => Access::Stripped,
+            Dynamic::Error => Access::Forbidden,
+            Dynamic::Auto | Dynamic::ForceDynamic => Access::Read,
+        };
+        let headers = if access == Access::Stripped {
+            HeaderMap::new()
+        } else {
+            headers
+        };
+        RequestScope {
+            headers,
+            method,
+            access,
+            state: Mutex::new(ScopeState::default()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, ScopeState> {
+        // A handler that panicked while holding the lock leaves plain data behind: keep using it.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records a read of request data; `false` when the route forbids it (`Dynamic::Error`).
+    pub(crate) fn record(&self, what: RequestData) -> bool {
+        let mut state = self.lock();
+        match self.access {
+            Access::Read => {
+                if what != RequestData::SearchParams {
+                    state.read_request_data = true;
+                }
+                true
+            }
+            Access::Stripped => true,
+            Access::Forbidden => {
+                state.forbidden_read.get_or_insert(what.name());
+                false
+            }
+        }
+    }
+
+    /// Whether the handler read headers, cookies or the body (its response must not be cached).
+    pub(crate) fn read_request_data(&self) -> bool {
+        self.lock().read_request_data
+    }
+
+    /// What a `Dynamic::Error` route read, if anything.
+    pub(crate) fn forbidden_read(&self) -> Option<&'static str> {
+        self.lock().forbidden_read
+    }
+
+    /// The `Set-Cookie` lines of the cookies set or deleted during the request.
+    pub(crate) fn set_cookie_lines(&self) -> Vec<HeaderValue> {
+        self.lock()
+            .jar
+            .as_ref()
+            .map(CookieJar::set_cookie_headers)
+            .unwrap_or_default()
+    }
+
+    /// Whether the request is an HTML form submission (`redirect()` then answers 303).
+    pub(crate) fn is_form_submission(&self) -> bool {
+        if self.method != Method::POST {
+            return false;
+        }
+        let Some(content_type) = self
+            .headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return false;
+        };
+        content_type == "application/x-www-form-urlencoded"
+            || content_type.starts_with("multipart/form-data")
+    }
+}
+
+/// Runs `future` with `scope` as the current request scope.
+pub(crate) fn run_in_scope<F: Future>(
+    scope: Arc<RequestScope>,
+    future: F,
+) -> impl Future<Output = F::Output> {
+    SCOPE.scope(scope, future)
+}
+
+/// Calls `f` with the current request scope.
+pub(crate) fn with_scope<R>(
+    helper: &'static str,
+    f: impl FnOnce(&RequestScope) -> R,
+) -> Result<R, OutsideRequest> {
+    SCOPE
+        .try_with(|scope| f(scope))
+        .map_err(|_| OutsideRequest { helper })
+}
+
+/// Records a read of request data in the current scope (no-op outside one). `false` when the
+/// route forbids reading request data.
+pub(crate) fn record(what: RequestData) -> bool {
+    with_scope("record", |scope| scope.record(what)).unwrap_or(true)
+}
+
+/// Calls `f` with the request's cookie jar, parsed from the `Cookie` header on first use.
+pub(crate) fn with_jar<R>(
+    helper: &'static str,
+    f: impl FnOnce(&mut CookieJar) -> R,
+) -> Result<R, OutsideRequest> {
+    with_scope(helper, |scope| {
+        scope.record(RequestData::Cookies);
+        let mut state = scope.lock();
+        let jar = state
+            .jar
+            .get_or_insert_with(|| CookieJar::from_headers(&scope.headers));
+        f(jar)
+    })
+}
+
+/// Whether the current request is an HTML form submission; `false` outside a request.
+pub(crate) fn is_form_submission() -> bool {
+    with_scope("redirect", RequestScope::is_form_submission).unwrap_or(false)
+}
+
+/// Takes the current request scope along into `future`, for work moved to another task.
+///
+/// ```no_run
+/// # async fn handler() {
+/// use route_runtime::{cookies, in_request_scope};
+/// let task = tokio::spawn(in_request_scope(async {
+///     cookies().get("token") // works: the scope came along
+/// }));
+/// # }
+/// ```
+///
+/// Cookies set from such a task after the handler has returned its response are not sent.
+/// Outside a request, `future` runs without a scope.
+pub fn in_request_scope<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    let current = SCOPE.try_with(Arc::clone).ok();
+    async move {
+        match current {
+            Some(scope) => SCOPE.scope(scope, future).await,
+            None => future.await,
+        }
+    }
+}
+
+/// The request's headers, read-only (Next.js's `headers()`).
+///
+/// Works anywhere in a route handler's call tree.
+///
+/// # Panics
+/// Outside a request; [`try_headers`] is the non-panicking form.
+///
+/// ```no_run
+/// use route_runtime::headers;
+/// let referer = headers().get("referer");
+/// ```
+pub fn headers() -> Headers {
+    match try_headers() {
+        Ok(h) => h,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// [`headers`], or an error outside a request.
+pub fn try_headers() -> Result<Headers, OutsideRequest> {
+    with_scope("headers", |_| Headers { _private: () })
+}
+
+/// A read-only view of the current request's headers; see [`headers`].
+#[derive(Debug, Clone, Copy)]
+pub struct Headers {
+    _private: (),
+}
+
+impl Headers {
+    fn read<R>(&self, f: impl Fn(&HeaderMap) -> R) -> R {
+        with_scope("headers", |scope| {
+            scope.record(RequestData::Headers);
+            f(&scope.headers)
+        })
+        .unwrap_or_else(|_| f(&HeaderMap::new()))
+    }
+
+    /// The first value of `name` (case-insensitive), if present and valid text.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.read(|h| {
+            h.get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
+    }
+
+    /// Every value of `name`, in order.
+    pub fn get_all(&self, name: &str) -> Vec<String> {
+        self.read(|h| {
+            h.get_all(name)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .collect()
+        })
+    }
+
+    /// Whether `name` is present.
+    pub fn has(&self, name: &str) -> bool {
+        self.read(|h| h.contains_key(name))
+    }
+
+    /// A copy of all headers.
+    pub fn to_header_map(&self) -> HeaderMap {
+        self.read(HeaderMap::clone)
+    }
+}

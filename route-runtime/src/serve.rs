@@ -1,0 +1,153 @@
+//! Serving over TCP with every wait bounded.
+//!
+//! `axum::serve` configures no timer, so hyper's header-read timeout never fires and a client that
+//! trickles header bytes holds its connection forever. [`serve`] sets a header-read timeout and a
+//! total deadline on request bodies, normalises paths before routing, and shuts down gracefully.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use axum::http::Request;
+use axum::response::Response;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tower::Service;
+use tower_http::timeout::{DeadlineBody, RequestBodyDeadlineLayer};
+
+use crate::normalize::NormalizePath;
+
+/// Limits and shutdown for [`serve_with`].
+///
+/// ```
+/// use std::time::Duration;
+/// use route_runtime::ServeConfig;
+///
+/// let config = ServeConfig::default()
+///     .header_read_timeout(Duration::from_secs(5))
+///     .body_deadline(Duration::from_secs(20));
+/// ```
+pub struct ServeConfig {
+    header_read_timeout: Duration,
+    body_deadline: Duration,
+    shutdown_grace: Duration,
+    shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
+}
+
+impl Default for ServeConfig {
+    /// Headers within 10 s, bodies within 30 s, shutdown on Ctrl-C with 10 s for requests in flight.
+    fn default() -> Self {
+        ServeConfig {
+            header_read_timeout: Duration::from_secs(10),
+            body_deadline: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(10),
+            shutdown: Box::pin(async {
+                if tokio::signal::ctrl_c().await.is_err() {
+                    // No signal handler available: run until the process ends.
+                    std::future::pending::<()>().await;
+                }
+            }),
+        }
+    }
+}
+
+impl ServeConfig {
+    /// How long a client may take to send the request head (per request, HTTP/1).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a client may take to send a whole request body; past it, body reads fail (400).
+    pub fn body_deadline(mut self, deadline: Duration) -> Self {
+        self.body_deadline = deadline;
+        self
+    }
+
+    /// Stops accepting connections when `signal` completes (instead of Ctrl-C).
+    pub fn shutdown_signal(mut self, signal: impl Future<Output = ()> + Send + 'static) -> Self {
+        self.shutdown = Box::pin(signal);
+        self
+    }
+
+    /// How long requests in flight may take to finish after the shutdown signal.
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+}
+
+/// Serves `app` on `listener` with the default [`ServeConfig`] until Ctrl-C.
+///
+/// Paths are normalised before routing (see [`NormalizePath`]).
+pub async fn serve<S>(listener: TcpListener, app: S) -> std::io::Result<()>
+where
+    S: Service<Request<DeadlineBody<Incoming>>, Response = Response, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    serve_with(listener, app, ServeConfig::default()).await
+}
+
+/// Serves `app` on `listener` with `config`.
+pub async fn serve_with<S>(listener: TcpListener, app: S, config: ServeConfig) -> std::io::Result<()>
+where
+    S: Service<Request<DeadlineBody<Incoming>>, Response = Response, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let service = tower::ServiceBuilder::new()
+        .layer(RequestBodyDeadlineLayer::new(config.body_deadline))
+        .service(NormalizePath::new(app));
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = config.shutdown;
+    loop {
+        let (stream, _peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(error) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = service.clone();
+        let hyper_service = TowerToHyperService::new(service);
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), hyper_service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(error = %error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(config.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still in flight after the shutdown grace period; closing");
+    }
+    Ok(())
+}
