@@ -20,6 +20,7 @@ use axum::Router;
 use futures_util::FutureExt;
 use tracing::Instrument;
 
+use crate::cache::{self, Cache};
 use crate::config::{Dynamic, RouteInfo, RouteMethod};
 use crate::cookies::append_set_cookies;
 use crate::error::RouteError;
@@ -203,7 +204,15 @@ where
         let Some(handler) = route.get(handler_method) else {
             return methods::not_allowed(&parts.method, &route.allow);
         };
-        let mut response = run_handler(route.info, handler, parts, body, state).await;
+        let mut response = if matches!(method, RouteMethod::Get | RouteMethod::Head)
+            && cache::applies(route.info, &parts)
+        {
+            cache::for_request(&parts)
+                .serve(route.info, handler, parts, state)
+                .await
+        } else {
+            run_handler(route.info, handler, parts, body, state).await
+        };
         if method == RouteMethod::Head {
             strip_body(&mut response);
         }
@@ -230,6 +239,7 @@ pub(crate) async fn run_handler<S>(
         parts.method.clone(),
         parts.headers.clone(),
         dynamic,
+        parts.extensions.get::<Cache>().cloned(),
     ));
     let future = AssertUnwindSafe(handler(parts, body, state)).catch_unwind();
     let future = run_in_scope(Arc::clone(&scope), future);

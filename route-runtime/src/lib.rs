@@ -28,6 +28,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cache;
 mod config;
 mod context;
 pub mod cookies;

@@ -5,7 +5,9 @@ use std::fmt;
 
 use axum::Router;
 
-use crate::config::{Dynamic, Revalidate, RouteInfo};
+use crate::cache::Cache;
+use crate::config::{Dynamic, Revalidate, RouteInfo, RouteMethod};
+use crate::pattern::Segment;
 use crate::normalize::NormalizePath;
 use crate::pattern::{conflict, conflict_message};
 
@@ -30,12 +32,14 @@ use crate::pattern::{conflict, conflict_message};
 /// ```
 pub struct Routes<S = ()> {
     entries: Vec<(&'static RouteInfo, Router<S>)>,
+    cache: Option<Cache>,
 }
 
 impl<S> Default for Routes<S> {
     fn default() -> Self {
         Routes {
             entries: Vec::new(),
+            cache: None,
         }
     }
 }
@@ -81,6 +85,39 @@ where
         self
     }
 
+    /// Serves these routes' cached responses from `cache` instead of the
+    /// [global](Cache::global) one.
+    pub fn with_cache(mut self, cache: Cache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The cache these routes use.
+    pub fn cache(&self) -> Cache {
+        self.cache.clone().unwrap_or_else(|| Cache::global().clone())
+    }
+
+    /// The paths of cacheable routes without params: what [`prerender`](crate::cache::prerender)
+    /// renders at startup.
+    pub fn static_paths(&self) -> Vec<String> {
+        self.infos()
+            .filter(|info| info.exports(RouteMethod::Get) && info.config.cache_lifetime().is_some())
+            .filter_map(|info| {
+                let mut path = String::new();
+                for segment in info.segments {
+                    match segment {
+                        Segment::Static(s) => {
+                            path.push('/');
+                            path.push_str(s);
+                        }
+                        _ => return None,
+                    }
+                }
+                Some(if path.is_empty() { "/".to_owned() } else { path })
+            })
+            .collect()
+    }
+
     /// The routes added so far.
     pub fn infos(&self) -> impl Iterator<Item = &'static RouteInfo> + '_ {
         self.entries.iter().map(|(info, _)| *info)
@@ -105,10 +142,14 @@ where
     /// One axum router serving every route, or the first conflict.
     pub fn try_into_router(self) -> Result<Router<S>, RouteConflict> {
         self.check()?;
-        Ok(self
+        let router = self
             .entries
             .into_iter()
-            .fold(Router::new(), |app, (_, router)| app.merge(router)))
+            .fold(Router::new(), |app, (_, router)| app.merge(router));
+        Ok(match self.cache {
+            Some(cache) => router.layer(axum::Extension(cache)),
+            None => router,
+        })
     }
 
     /// One axum router serving every route.
@@ -136,6 +177,16 @@ where
 }
 
 impl Routes<()> {
+    /// Builds the service (as [`into_service`](Self::into_service)) after rendering every
+    /// cacheable route without params once, so that the first request is already a `HIT`.
+    pub async fn into_prerendered_service(self) -> NormalizePath<Router> {
+        let paths = self.static_paths();
+        let router = self.into_router();
+        let stored = crate::cache::prerender(&router, &paths).await;
+        tracing::info!(stored, of = paths.len(), "prerendered static routes");
+        NormalizePath::new(router)
+    }
+
     /// The router behind [`NormalizePath`] (trailing-slash `308`s, `400` for unknown methods),
     /// ready for [`serve`](crate::serve).
     pub fn into_service(self) -> NormalizePath<Router> {

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::http::{HeaderMap, HeaderValue, Method};
 
+use crate::cache::Cache;
 use crate::config::Dynamic;
 use crate::cookies::CookieJar;
 
@@ -75,6 +76,7 @@ pub(crate) struct RequestScope {
     headers: HeaderMap,
     method: Method,
     access: Access,
+    cache: Option<Cache>,
     state: Mutex<ScopeState>,
 }
 
@@ -86,7 +88,12 @@ struct ScopeState {
 }
 
 impl RequestScope {
-    pub(crate) fn new(method: Method, headers: HeaderMap, dynamic: Dynamic) -> Self {
+    pub(crate) fn new(
+        method: Method,
+        headers: HeaderMap,
+        dynamic: Dynamic,
+        cache: Option<Cache>,
+    ) -> Self {
         let access = match dynamic {
             Dynamic::ForceStatic => Access::Stripped,
             Dynamic::Error => Access::Forbidden,
@@ -101,6 +108,7 @@ impl RequestScope {
             headers,
             method,
             access,
+            cache,
             state: Mutex::new(ScopeState::default()),
         }
     }
@@ -201,6 +209,13 @@ pub(crate) fn with_jar<R>(
             .get_or_insert_with(|| CookieJar::from_headers(&scope.headers));
         f(jar)
     })
+}
+
+/// The cache of the routes serving the current request, if they were given one.
+pub(crate) fn current_cache() -> Option<Cache> {
+    with_scope("revalidate", |scope| scope.cache.clone())
+        .ok()
+        .flatten()
 }
 
 /// Whether the current request is an HTML form submission; `false` outside a request.
