@@ -204,7 +204,9 @@ where
         let Some(handler) = route.get(handler_method) else {
             return methods::not_allowed(&parts.method, &route.allow);
         };
-        let mut response = if matches!(method, RouteMethod::Get | RouteMethod::Head)
+        // Only the GET handler fills the cache (a HEAD without its own handler reads it): a
+        // module's own HEAD must never write an empty body under the GET key.
+        let mut response = if handler_method == RouteMethod::Get
             && cache::applies(route.info, &parts)
         {
             cache::for_request(&parts)

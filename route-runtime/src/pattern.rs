@@ -373,3 +373,127 @@ pub const fn assert_no_conflicts(routes: &[&RouteInfo]) {
         i += 1;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{RouteConfig, RouteMethod};
+
+    const TEAM: &[Segment] = &[Segment::Static("dashboard"), Segment::Dynamic("team")];
+    const BLOG: &[Segment] = &[Segment::Static("blog"), Segment::CatchAll("slug")];
+    const DOCS: &[Segment] = &[Segment::Static("docs"), Segment::OptionalCatchAll("slug")];
+
+    fn one(segments: &[Segment], path: &str, name: &str) -> RawValue {
+        match_path(segments, path)
+            .expect("decodes")
+            .expect("matches")
+            .get(name)
+            .cloned()
+            .expect("param present")
+    }
+
+    #[test]
+    fn params_are_decoded_segment_by_segment() {
+        assert_eq!(one(TEAM, "/dashboard/a%20b", "team"), RawValue::One("a b".into()));
+        assert_eq!(
+            one(BLOG, "/blog/a/b%2Fc/d%20e", "slug"),
+            RawValue::Many(vec!["a".into(), "b/c".into(), "d e".into()])
+        );
+        assert_eq!(one(TEAM, "/dashboard/a+b", "team"), RawValue::One("a+b".into()));
+        assert_eq!(one(TEAM, "/dashboard/%252F", "team"), RawValue::One("%2F".into()));
+        assert_eq!(one(TEAM, "/dashboard/%E4%B8%AD", "team"), RawValue::One("中".into()));
+        assert_eq!(one(DOCS, "/docs", "slug"), RawValue::Absent);
+    }
+
+    #[test]
+    fn shapes_that_do_not_match() {
+        assert_eq!(match_path(BLOG, "/blog"), Ok(None));
+        assert_eq!(match_path(TEAM, "/dashboard"), Ok(None));
+        assert_eq!(match_path(TEAM, "/dashboard/a/b"), Ok(None));
+        assert_eq!(match_path(TEAM, "/other/a"), Ok(None));
+    }
+
+    #[test]
+    fn bad_encoding_is_an_error_naming_the_param() {
+        for bad in ["/dashboard/%zz", "/dashboard/%2", "/dashboard/%", "/dashboard/%FF"] {
+            let error = match_path(TEAM, bad).expect_err(bad);
+            assert_eq!(error.param(), "team");
+        }
+    }
+
+    #[test]
+    fn canonical_paths() {
+        assert_eq!(canonical_path("/dashboard/1"), None);
+        assert_eq!(canonical_path("/"), None);
+        assert_eq!(canonical_path("/dashboard/1/").as_deref(), Some("/dashboard/1"));
+        assert_eq!(canonical_path("//api/hello").as_deref(), Some("/api/hello"));
+        assert_eq!(canonical_path("/api//hello").as_deref(), Some("/api/hello"));
+        assert_eq!(canonical_path("/dashboard/a/../b").as_deref(), Some("/dashboard/b"));
+        assert_eq!(canonical_path("/a/%2e%2E/b/./c").as_deref(), Some("/b/c"));
+        assert_eq!(canonical_path("//evil.com/").as_deref(), Some("/evil.com"));
+        assert_eq!(canonical_path("/%2Fevil.com/").as_deref(), Some("/%2Fevil.com"));
+        assert_eq!(canonical_path("/../../x").as_deref(), Some("/x"));
+    }
+
+    #[test]
+    fn axum_paths_of_each_kind() {
+        assert_eq!(axum_paths(TEAM), vec!["/dashboard/{team}"]);
+        assert_eq!(axum_paths(BLOG), vec!["/blog/{*slug}"]);
+        assert_eq!(axum_paths(DOCS), vec!["/docs", "/docs/{*slug}"]);
+        assert_eq!(axum_paths(&[]), vec!["/"]);
+        assert_eq!(axum_paths(&[Segment::OptionalCatchAll("s")]), vec!["/", "/{*s}"]);
+        assert_eq!(axum_paths(&[Segment::Static("{x}")]), vec!["/{{x}}"]);
+    }
+
+    #[test]
+    fn conflicts() {
+        let x: &[Segment] = &[Segment::Static("a"), Segment::Dynamic("x")];
+        let y: &[Segment] = &[Segment::Static("a"), Segment::Dynamic("y"), Segment::Static("b")];
+        let stat: &[Segment] = &[Segment::Static("a"), Segment::Static("b")];
+        assert_eq!(conflict(x, x), Some(ConflictKind::Duplicate));
+        assert_eq!(conflict(x, y), Some(ConflictKind::DifferentSlugNames("x", "y")));
+        assert_eq!(conflict(x, stat), None, "static beats dynamic");
+        assert_eq!(
+            conflict(&[Segment::Static("docs")], DOCS),
+            Some(ConflictKind::OptionalCatchAllShadow)
+        );
+        assert_eq!(
+            conflict(BLOG, DOCS),
+            None,
+            "different first segments never collide"
+        );
+        let blog_opt: &[Segment] = &[Segment::Static("blog"), Segment::OptionalCatchAll("slug")];
+        assert_eq!(conflict(BLOG, blog_opt), Some(ConflictKind::DifferentKinds("slug")));
+        assert_eq!(conflict(TEAM, &[Segment::Static("dashboard")]), None);
+    }
+
+    #[test]
+    fn const_message_keeps_utf8_when_truncating() {
+        let long = "é".repeat(400);
+        let msg = ConstMessage::new().push("routes `").push(&long);
+        assert!(msg.as_str().starts_with("routes `é"));
+        assert!(msg.as_str().len() <= 512);
+    }
+
+    static A: RouteInfo = RouteInfo {
+        pattern: "/a/[x]",
+        segments: &[Segment::Static("a"), Segment::Dynamic("x")],
+        methods: &[RouteMethod::Get],
+        config: RouteConfig::DEFAULT,
+    };
+    static B: RouteInfo = RouteInfo {
+        pattern: "/a/[y]",
+        segments: &[Segment::Static("a"), Segment::Dynamic("y")],
+        methods: &[RouteMethod::Get],
+        config: RouteConfig::DEFAULT,
+    };
+
+    #[test]
+    #[should_panic(expected = "routes `/a/[x]` and `/a/[y]` use different slug names")]
+    fn assert_no_conflicts_names_both_routes() {
+        assert_no_conflicts(&[&A, &B]);
+    }
+
+    // Compiles only because the check passes in const context.
+    const _: () = assert_no_conflicts(&[&A]);
+}

@@ -1,6 +1,7 @@
 //! Putting route modules together: [`Routes`] checks that no two routes collide and builds one
 //! axum router; static segments win over dynamic ones (matchit's precedence).
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use axum::Router;
@@ -125,14 +126,26 @@ where
 
     /// The first pair of routes that collide, if any.
     pub fn check(&self) -> Result<(), RouteConflict> {
-        for (i, (a, _)) in self.entries.iter().enumerate() {
-            for (b, _) in &self.entries[i + 1..] {
-                if let Some(kind) = conflict(a.segments, b.segments) {
-                    return Err(RouteConflict {
-                        first: a.pattern,
-                        second: b.pattern,
-                        message: conflict_message(a, b, kind),
-                    });
+        // Routes with different leading static segments never collide, so only routes in the
+        // same bucket are compared: near-linear for large, spread-out route sets.
+        let mut buckets: BTreeMap<Option<&str>, Vec<&'static RouteInfo>> = BTreeMap::new();
+        for (info, _) in &self.entries {
+            let bucket = match info.segments.first() {
+                Some(Segment::Static(s)) => Some(*s),
+                _ => None,
+            };
+            buckets.entry(bucket).or_default().push(info);
+        }
+        for infos in buckets.values() {
+            for (i, a) in infos.iter().enumerate() {
+                for b in &infos[i + 1..] {
+                    if let Some(kind) = conflict(a.segments, b.segments) {
+                        return Err(RouteConflict {
+                            first: a.pattern,
+                            second: b.pattern,
+                            message: conflict_message(a, b, kind),
+                        });
+                    }
                 }
             }
         }
@@ -177,14 +190,17 @@ where
 }
 
 impl Routes<()> {
-    /// Builds the service (as [`into_service`](Self::into_service)) after rendering every
+    /// Builds the router (as [`into_router`](Self::into_router)) after rendering every
     /// cacheable route without params once, so that the first request is already a `HIT`.
-    pub async fn into_prerendered_service(self) -> NormalizePath<Router> {
+    ///
+    /// # Panics
+    /// As [`into_router`](Self::into_router), when two routes collide.
+    pub async fn into_prerendered_router(self) -> Router {
         let paths = self.static_paths();
         let router = self.into_router();
         let stored = crate::cache::prerender(&router, &paths).await;
         tracing::info!(stored, of = paths.len(), "prerendered static routes");
-        NormalizePath::new(router)
+        router
     }
 
     /// The router behind [`NormalizePath`] (trailing-slash `308`s, `400` for unknown methods),
