@@ -1,0 +1,598 @@
+//! Stage 2: a plain, validated description of one route module — its URL segments, handlers,
+//! segment config and `Params` — built from the syntax, with every misuse reported at once.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{
+    Error, Expr, Fields, FnArg, GenericArgument, Ident, Item, ItemConst, ItemFn, ItemMod,
+    ItemStruct, Lit, PathArguments, ReturnType, Type,
+};
+
+use crate::parse::{parse_pattern, PatternSegment, RouteArgs};
+
+/// The seven methods a route handler can be named after, in `Allow` (alphabetical) order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Method {
+    Delete,
+    Get,
+    Head,
+    Options,
+    Patch,
+    Post,
+    Put,
+}
+
+impl Method {
+    const ALL: [Method; 7] = [
+        Method::Delete,
+        Method::Get,
+        Method::Head,
+        Method::Options,
+        Method::Patch,
+        Method::Post,
+        Method::Put,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Delete => "DELETE",
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+            Method::Patch => "PATCH",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+        }
+    }
+
+    /// The `RouteMethod` variant of the runtime.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Method::Delete => "Delete",
+            Method::Get => "Get",
+            Method::Head => "Head",
+            Method::Options => "Options",
+            Method::Patch => "Patch",
+            Method::Post => "Post",
+            Method::Put => "Put",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
+const SUPPORTED: &str = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+
+/// A URL segment of the route (groups are gone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Static(String),
+    Dynamic(String),
+    CatchAll(String),
+    OptionalCatchAll(String),
+}
+
+impl Segment {
+    pub fn param(&self) -> Option<&str> {
+        match self {
+            Segment::Static(_) => None,
+            Segment::Dynamic(n) | Segment::CatchAll(n) | Segment::OptionalCatchAll(n) => Some(n),
+        }
+    }
+}
+
+/// One handler argument and how it is extracted.
+pub struct Arg {
+    pub ty: Type,
+    /// The one argument that may read the body (`FromRequest`); the others read the head only.
+    pub takes_body: bool,
+}
+
+/// A `GET`/`POST`/… function of the module.
+pub struct Handler {
+    pub method: Method,
+    pub ident: Ident,
+    pub is_async: bool,
+    pub args: Vec<Arg>,
+    /// Where the generated code's `into_response` call points when the return type is wrong.
+    pub output_span: Span,
+}
+
+/// How `REVALIDATE` is declared.
+pub enum RevalidateConfig {
+    /// `u64` seconds.
+    Seconds,
+    /// The runtime's `Revalidate` enum.
+    Typed,
+}
+
+/// How `DYNAMIC` is declared.
+pub enum DynamicConfig {
+    /// The runtime's `Dynamic` enum.
+    Typed,
+    /// Next.js's string form, mapped to a `Dynamic` variant name.
+    Str(&'static str),
+}
+
+/// The route segment config constants the module declares.
+#[derive(Default)]
+pub struct Config {
+    pub revalidate: Option<RevalidateConfig>,
+    pub dynamic: Option<DynamicConfig>,
+    pub max_duration: Option<Span>,
+    pub tags: Option<Span>,
+    pub body_limit: Option<Span>,
+}
+
+/// The module's `Params`: generated, or the user's own (fields checked against the pattern).
+pub enum Params {
+    Generated,
+    User(Vec<(Ident, Type)>),
+}
+
+/// A validated `#[route]` module.
+pub struct Route {
+    pub pattern: String,
+    pub segments: Vec<Segment>,
+    pub handlers: Vec<Handler>,
+    pub config: Config,
+    pub params: Params,
+    /// The concrete axum state of `router()`; generic when `None`.
+    pub state: Option<Type>,
+}
+
+/// Accumulates errors so one compile reports every problem.
+#[derive(Default)]
+struct Errors(Option<Error>);
+
+impl Errors {
+    fn push(&mut self, error: Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn at(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
+        self.push(Error::new_spanned(tokens, message));
+    }
+
+    fn finish<T>(self, value: T) -> syn::Result<T> {
+        match self.0 {
+            Some(e) => Err(e),
+            None => Ok(value),
+        }
+    }
+}
+
+impl Route {
+    pub fn from_input(args: RouteArgs, module: &ItemMod) -> syn::Result<Route> {
+        let mut errors = Errors::default();
+        let pattern = args.pattern.value();
+        let segments = match parse_pattern(&args.pattern) {
+            Ok(segments) => url_segments(segments),
+            Err(e) => {
+                errors.push(e);
+                Vec::new()
+            }
+        };
+
+        let Some((_, items)) = &module.content else {
+            errors.at(
+                module,
+                format!(
+                    "`#[route]` needs the module's body inline: write `mod {} {{ pub async fn GET() … }}`",
+                    module.ident
+                ),
+            );
+            return errors.finish(unreachable_route());
+        };
+
+        let mut handlers = Vec::new();
+        let mut config = Config::default();
+        let mut user_params = None;
+        for item in items {
+            match item {
+                Item::Fn(f) => {
+                    if let Some(h) = handler(f, &mut errors) {
+                        if handlers.iter().any(|o: &Handler| o.method == h.method) {
+                            errors.at(&f.sig.ident, "this method is defined twice");
+                        }
+                        handlers.push(h);
+                    }
+                }
+                Item::Const(c) => config_const(c, &mut config, &mut errors),
+                Item::Struct(s) if s.ident == "Params" => user_params = Some(s),
+                _ => {}
+            }
+        }
+        if handlers.is_empty() && errors.0.is_none() {
+            errors.at(
+                &module.ident,
+                format!(
+                    "route module `{}` defines no handler: add a function named after an HTTP method ({SUPPORTED}), e.g. `pub async fn GET() -> &'static str {{ \"Hello\" }}`",
+                    module.ident
+                ),
+            );
+        }
+        handlers.sort_by_key(|h| h.method);
+
+        let params = match user_params {
+            Some(s) => Params::User(user_param_fields(s, &segments, &pattern, &mut errors)),
+            None => Params::Generated,
+        };
+        let state = args.state.or_else(|| inferred_state(&handlers));
+
+        errors.finish(Route {
+            pattern,
+            segments,
+            handlers,
+            config,
+            params,
+            state,
+        })
+    }
+}
+
+fn unreachable_route() -> Route {
+    Route {
+        pattern: String::new(),
+        segments: Vec::new(),
+        handlers: Vec::new(),
+        config: Config::default(),
+        params: Params::Generated,
+        state: None,
+    }
+}
+
+fn url_segments(segments: Vec<PatternSegment>) -> Vec<Segment> {
+    segments
+        .into_iter()
+        .filter_map(|s| match s {
+            PatternSegment::Static(s) => Some(Segment::Static(s)),
+            PatternSegment::Dynamic(n) => Some(Segment::Dynamic(n)),
+            PatternSegment::CatchAll(n) => Some(Segment::CatchAll(n)),
+            PatternSegment::OptionalCatchAll(n) => Some(Segment::OptionalCatchAll(n)),
+            PatternSegment::Group(_) => None,
+        })
+        .collect()
+}
+
+/// A function is a handler when it is named after a method; near misses are errors, other
+/// functions are the user's helpers.
+fn handler(f: &ItemFn, errors: &mut Errors) -> Option<Handler> {
+    let name = f.sig.ident.to_string();
+    let method = match Method::from_name(&name) {
+        Some(m) => m,
+        None => {
+            let upper = name.to_ascii_uppercase();
+            if Method::from_name(&upper).is_some() {
+                errors.at(
+                    &f.sig.ident,
+                    format!("handler names are uppercase, as in Next.js: rename `{name}` to `{upper}`"),
+                );
+            } else if name.len() > 1 && name.chars().all(|c| c.is_ascii_uppercase()) {
+                errors.at(
+                    &f.sig.ident,
+                    format!("`{name}` is not a supported method: a route handler is one of {SUPPORTED}"),
+                );
+            }
+            return None;
+        }
+    };
+
+    let sig = &f.sig;
+    let mut ok = true;
+    if let Some(c) = &sig.constness {
+        errors.at(c, "a route handler cannot be `const`: remove `const`");
+        ok = false;
+    }
+    if let syn::Safety::Unsafe(u) = &sig.safety {
+        errors.at(u, "a route handler cannot be `unsafe`: remove `unsafe`");
+        ok = false;
+    }
+    if let Some(abi) = &sig.abi {
+        errors.at(abi, "a route handler cannot be `extern`: remove the ABI");
+        ok = false;
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.at(
+            &sig.generics,
+            "a route handler cannot be generic: use concrete types (axum state goes in `#[route(\"…\", state = T)]`)",
+        );
+        ok = false;
+    }
+    if let Some(v) = &sig.variadic {
+        errors.at(v, "a route handler cannot be variadic");
+        ok = false;
+    }
+
+    let mut args = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(r) => {
+                errors.at(
+                    r,
+                    format!("a route handler is a free function, not a method: remove `self` from `{name}` and take extractors such as `request: Request` instead"),
+                );
+                ok = false;
+            }
+            FnArg::Typed(t) => args.push(Arg {
+                ty: (*t.ty).clone(),
+                takes_body: false,
+            }),
+        }
+    }
+    // The body goes to the argument typed `Request` (Next's `(request, context)` order works),
+    // else to the last argument, as in axum.
+    let body = args
+        .iter()
+        .position(|a| last_ident(&a.ty).is_some_and(|i| i == "Request"))
+        .or_else(|| args.len().checked_sub(1));
+    if let Some(i) = body {
+        args[i].takes_body = true;
+    }
+
+    let output_span = match &sig.output {
+        ReturnType::Default => sig.ident.span(),
+        ReturnType::Type(_, ty) => ty.span(),
+    };
+    ok.then(|| Handler {
+        method,
+        ident: sig.ident.clone(),
+        is_async: sig.asyncness.is_some(),
+        args,
+        output_span,
+    })
+}
+
+fn last_ident(ty: &Type) -> Option<&Ident> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last().map(|s| &s.ident),
+        _ => None,
+    }
+}
+
+/// `State<T>` in a handler gives the router's state type when `state = T` is not written.
+fn inferred_state(handlers: &[Handler]) -> Option<Type> {
+    handlers.iter().flat_map(|h| &h.args).find_map(|arg| {
+        let Type::Path(p) = &arg.ty else { return None };
+        let last = p.path.segments.last()?;
+        if last.ident != "State" {
+            return None;
+        }
+        let PathArguments::AngleBracketed(generics) = &last.arguments else {
+            return None;
+        };
+        generics.args.iter().find_map(|g| match g {
+            GenericArgument::Type(t) => Some(t.clone()),
+            _ => None,
+        })
+    })
+}
+
+fn type_is(ty: &Type, name: &str) -> bool {
+    last_ident(ty).is_some_and(|i| i == name)
+}
+
+/// Reads one of Next.js's route segment config constants.
+fn config_const(c: &ItemConst, config: &mut Config, errors: &mut Errors) {
+    let name = c.ident.to_string();
+    match name.as_str() {
+        "REVALIDATE" => {
+            if type_is(&c.ty, "u64") {
+                config.revalidate = Some(RevalidateConfig::Seconds);
+            } else if type_is(&c.ty, "Revalidate") {
+                config.revalidate = Some(RevalidateConfig::Typed);
+            } else if type_is(&c.ty, "bool") {
+                errors.at(
+                    &c.ty,
+                    "`REVALIDATE` is not a bool: for Next.js's `revalidate = false` write `pub const REVALIDATE: Revalidate = Revalidate::Forever;`",
+                );
+            } else {
+                errors.at(
+                    &c.ty,
+                    "`REVALIDATE` must be a `u64` number of seconds (0 = never cache) or a `Revalidate`",
+                );
+            }
+        }
+        "DYNAMIC" => {
+            if type_is(&c.ty, "Dynamic") {
+                config.dynamic = Some(DynamicConfig::Typed);
+            } else if let Some(s) = str_literal(&c.expr) {
+                let variant = match s.value().as_str() {
+                    "auto" => Some("Auto"),
+                    "force-dynamic" => Some("ForceDynamic"),
+                    "force-static" => Some("ForceStatic"),
+                    "error" => Some("Error"),
+                    _ => None,
+                };
+                match variant {
+                    Some(v) => config.dynamic = Some(DynamicConfig::Str(v)),
+                    None => errors.at(
+                        s,
+                        "unknown `DYNAMIC` value: use \"auto\", \"force-dynamic\", \"force-static\" or \"error\" (or a `Dynamic`)",
+                    ),
+                }
+            } else {
+                errors.at(
+                    &c.ty,
+                    "`DYNAMIC` must be a `Dynamic` (e.g. `Dynamic::ForceStatic`) or one of Next.js's strings",
+                );
+            }
+        }
+        "MAX_DURATION" => {
+            if !type_is(&c.ty, "u64") {
+                errors.at(&c.ty, "`MAX_DURATION` must be a `u64` number of seconds");
+            } else if int_literal(&c.expr) == Some(0) {
+                errors.at(
+                    &c.expr,
+                    "`MAX_DURATION` must be at least 1 second (leave it out for no limit)",
+                );
+            } else {
+                config.max_duration = Some(c.ty.span());
+            }
+        }
+        "TAGS" => config.tags = Some(c.ty.span()),
+        "BODY_LIMIT" => {
+            if type_is(&c.ty, "usize") {
+                config.body_limit = Some(c.ty.span());
+            } else {
+                errors.at(&c.ty, "`BODY_LIMIT` must be a `usize` number of bytes");
+            }
+        }
+        "RUNTIME" | "PREFERRED_REGION" | "FETCH_CACHE" | "DYNAMIC_PARAMS" => errors.at(
+            &c.ident,
+            format!("`{name}` is a Next.js option with no meaning here: remove it (route config is REVALIDATE, DYNAMIC, MAX_DURATION, TAGS, BODY_LIMIT)"),
+        ),
+        _ => {
+            let upper = name.to_ascii_uppercase();
+            let known = ["REVALIDATE", "DYNAMIC", "MAX_DURATION", "TAGS", "BODY_LIMIT"];
+            let camel = upper.replace('_', "");
+            if let Some(k) = known.iter().find(|k| k.replace('_', "") == camel) {
+                if name != *k {
+                    errors.at(
+                        &c.ident,
+                        format!("route config constants are uppercase: rename `{name}` to `{k}`"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn str_literal(expr: &Expr) -> Option<&syn::LitStr> {
+    match expr {
+        Expr::Lit(l) => match &l.lit {
+            Lit::Str(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn int_literal(expr: &Expr) -> Option<u64> {
+    match expr {
+        Expr::Lit(l) => match &l.lit {
+            Lit::Int(i) => i.base10_parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Checks a user `Params` against the pattern: every parameter has a field, every field a
+/// parameter.
+fn user_param_fields(
+    s: &ItemStruct,
+    segments: &[Segment],
+    pattern: &str,
+    errors: &mut Errors,
+) -> Vec<(Ident, Type)> {
+    let fields: Vec<(Ident, Type)> = match &s.fields {
+        Fields::Named(named) => named
+            .named
+            .iter()
+            .filter_map(|f| Some((f.ident.clone()?, f.ty.clone())))
+            .collect(),
+        Fields::Unit if segments.iter().all(|s| s.param().is_none()) => Vec::new(),
+        _ => {
+            errors.at(
+                &s.ident,
+                "`Params` must be a struct with named fields, one per pattern parameter",
+            );
+            return Vec::new();
+        }
+    };
+    if !s.generics.params.is_empty() {
+        errors.at(&s.generics, "`Params` cannot be generic");
+    }
+    for segment in segments {
+        let Some(name) = segment.param() else { continue };
+        if !fields.iter().any(|(f, _)| f == name) {
+            let ty = match segment {
+                Segment::CatchAll(_) => "Vec<String>",
+                Segment::OptionalCatchAll(_) => "Option<Vec<String>>",
+                _ => "String",
+            };
+            errors.at(
+                &s.ident,
+                format!("`Params` has no field for the parameter `{name}` of \"{pattern}\": add `pub {name}: {ty}`"),
+            );
+        }
+    }
+    for (field, _) in &fields {
+        let field_name = field.to_string();
+        if !segments.iter().any(|s| s.param() == Some(field_name.as_str())) {
+            errors.at(
+                field,
+                format!("`{field_name}` is not a parameter of \"{pattern}\": remove the field or add `[{field_name}]` to the pattern"),
+            );
+        }
+    }
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(attr: &str, module: &str) -> syn::Result<Route> {
+        let args: RouteArgs = syn::parse_str(attr).unwrap();
+        let module: ItemMod = syn::parse_str(module).unwrap();
+        Route::from_input(args, &module)
+    }
+
+    fn errors(attr: &str, module: &str) -> String {
+        match model(attr, module) {
+            Ok(_) => panic!("expected errors"),
+            Err(e) => e
+                .into_iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join(" | "),
+        }
+    }
+
+    #[test]
+    fn handlers_sorted_and_body_argument_found() {
+        let route = model(
+            r#""/a/[id]""#,
+            "mod m { fn POST(req: Request, ctx: RouteContext<Params>) {} fn GET() {} fn helper() {} }",
+        )
+        .unwrap();
+        let methods: Vec<_> = route.handlers.iter().map(|h| h.method.name()).collect();
+        assert_eq!(methods, ["GET", "POST"]);
+        let post = &route.handlers[1];
+        assert!(post.args[0].takes_body && !post.args[1].takes_body);
+    }
+
+    #[test]
+    fn misuse_is_reported_together() {
+        let all = errors(
+            r#""/a""#,
+            "mod m { fn get() {} fn TRACE() {} fn PUT(&self) {} const REVALIDATE: bool = false; const RUNTIME: &str = \"edge\"; }",
+        );
+        for needle in ["rename `get` to `GET`", "not a supported method", "remove `self`", "Revalidate::Forever", "remove it"] {
+            assert!(all.contains(needle), "{needle} not in {all}");
+        }
+    }
+
+    #[test]
+    fn user_params_checked_against_pattern() {
+        let all = errors(
+            r#""/a/[id]/[...rest]""#,
+            "mod m { struct Params { id: u64, extra: String } fn GET() {} }",
+        );
+        assert!(all.contains("add `pub rest: Vec<String>`"), "{all}");
+        assert!(all.contains("`extra` is not a parameter"), "{all}");
+    }
+
+    #[test]
+    fn state_is_inferred_from_state_extractor() {
+        let route = model(r#""/a""#, "mod m { fn GET(State(s): State<App>) {} }").unwrap();
+        assert!(route.state.is_some());
+    }
+}

@@ -1,0 +1,324 @@
+//! Stage 1: the macros' inputs as syntax: `#[route("…", state = T)]` arguments, the path-pattern
+//! grammar, and `routes![a, b::c]`. No semantics beyond what a single token can tell.
+
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Error, Ident, LitStr, Path, Token, Type};
+
+/// The arguments of `#[route(...)]`.
+pub struct RouteArgs {
+    pub pattern: LitStr,
+    /// `state = T`: the axum state type of `router()`.
+    pub state: Option<Type>,
+}
+
+impl Parse for RouteArgs {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.is_empty() {
+            return Err(Error::new(
+                Span::call_site(),
+                "missing route pattern: write `#[route(\"/path/[param]\")]`",
+            ));
+        }
+        let pattern: LitStr = input.parse().map_err(|e| {
+            Error::new(
+                e.span(),
+                "expected the route pattern as a string literal, e.g. `#[route(\"/dashboard/[team]\")]`",
+            )
+        })?;
+        let mut state = None;
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: Ident = input.parse()?;
+            if key != "state" {
+                return Err(Error::new(
+                    key.span(),
+                    format!("unknown `#[route]` argument `{key}`: the only one is `state = YourState`"),
+                ));
+            }
+            input.parse::<Token![=]>()?;
+            state = Some(input.parse::<Type>()?);
+        }
+        Ok(RouteArgs { pattern, state })
+    }
+}
+
+/// The input of `routes![a, b::c]`: paths of `#[route]` modules.
+pub struct RoutesInput {
+    pub modules: Vec<Path>,
+}
+
+impl Parse for RoutesInput {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let modules = Punctuated::<Path, Token![,]>::parse_terminated(input)?;
+        Ok(RoutesInput {
+            modules: modules.into_iter().collect(),
+        })
+    }
+}
+
+/// One `/`-separated part of a route pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatternSegment {
+    /// `dashboard`
+    Static(String),
+    /// `[team]`
+    Dynamic(String),
+    /// `[...slug]`
+    CatchAll(String),
+    /// `[[...slug]]`
+    OptionalCatchAll(String),
+    /// `(marketing)`: organises routes, left out of the URL.
+    Group(String),
+}
+
+impl PatternSegment {
+    fn param(&self) -> Option<&str> {
+        match self {
+            PatternSegment::Dynamic(n)
+            | PatternSegment::CatchAll(n)
+            | PatternSegment::OptionalCatchAll(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    fn is_catch_all(&self) -> bool {
+        matches!(
+            self,
+            PatternSegment::CatchAll(_) | PatternSegment::OptionalCatchAll(_)
+        )
+    }
+}
+
+/// Parses a route pattern such as `/shop/[tag]/[...rest]`, reporting every problem at once.
+///
+/// Spans point at the string literal: stable Rust cannot point inside one.
+pub fn parse_pattern(lit: &LitStr) -> syn::Result<Vec<PatternSegment>> {
+    let text = lit.value();
+    let span = lit.span();
+    let Some(rest) = text.strip_prefix('/') else {
+        let fixed = format!("/{}", text.trim_start_matches('/'));
+        return Err(Error::new(
+            span,
+            format!("a route pattern starts with `/`: write \"{fixed}\""),
+        ));
+    };
+    if rest.is_empty() {
+        return Ok(Vec::new()); // the root, `/`
+    }
+
+    let mut errors: Option<Error> = None;
+    let mut push = |message: String| {
+        let error = Error::new(span, message);
+        match &mut errors {
+            Some(all) => all.combine(error),
+            None => errors = Some(error),
+        }
+    };
+
+    let mut segments = Vec::new();
+    for raw in rest.split('/') {
+        match parse_segment(raw, &text) {
+            Ok(segment) => segments.push(segment),
+            Err(message) => push(message),
+        }
+    }
+
+    let mut seen: Vec<&str> = Vec::new();
+    let url_segments: Vec<&PatternSegment> = segments
+        .iter()
+        .filter(|s| !matches!(s, PatternSegment::Group(_)))
+        .collect();
+    for (i, segment) in url_segments.iter().enumerate() {
+        if segment.is_catch_all() && i + 1 < url_segments.len() {
+            push(format!(
+                "the catch-all `{}` must be the last segment of \"{text}\": nothing can follow it",
+                display(segment)
+            ));
+        }
+        if let Some(name) = segment.param() {
+            if seen.contains(&name) {
+                push(format!(
+                    "duplicate parameter `{name}` in \"{text}\": give each parameter its own name"
+                ));
+            }
+            seen.push(name);
+        }
+    }
+
+    match errors {
+        Some(errors) => Err(errors),
+        None => Ok(segments),
+    }
+}
+
+fn display(segment: &PatternSegment) -> String {
+    match segment {
+        PatternSegment::Static(s) => s.clone(),
+        PatternSegment::Dynamic(n) => format!("[{n}]"),
+        PatternSegment::CatchAll(n) => format!("[...{n}]"),
+        PatternSegment::OptionalCatchAll(n) => format!("[[...{n}]]"),
+        PatternSegment::Group(n) => format!("({n})"),
+    }
+}
+
+fn parse_segment(raw: &str, pattern: &str) -> Result<PatternSegment, String> {
+    if raw.is_empty() {
+        let fixed = pattern
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("/");
+        return Err(format!(
+            "empty segment in \"{pattern}\": remove the extra `/` (write \"/{fixed}\")"
+        ));
+    }
+    if let Some(inner) = raw.strip_prefix("[[").and_then(|r| r.strip_suffix("]]")) {
+        return match inner.strip_prefix("...") {
+            Some(name) => param_name(name, raw).map(PatternSegment::OptionalCatchAll),
+            None => Err(format!(
+                "`{raw}` is not a segment: an optional segment is always a catch-all, write `[[...{inner}]]` (or `[{inner}]` for a required one)"
+            )),
+        };
+    }
+    if let Some(inner) = raw.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        if inner.contains(['[', ']']) {
+            return Err(unbalanced(raw));
+        }
+        return match inner.strip_prefix("...") {
+            Some(name) => param_name(name, raw).map(PatternSegment::CatchAll),
+            None => param_name(inner, raw).map(PatternSegment::Dynamic),
+        };
+    }
+    if raw.contains(['[', ']']) {
+        return Err(unbalanced(raw));
+    }
+    if let Some(name) = raw.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        if name.is_empty() || name.contains(['(', ')', '.']) {
+            return Err(format!(
+                "`{raw}` is not a route group: write `(name)` with a plain name (intercepting routes are not supported)"
+            ));
+        }
+        return Ok(PatternSegment::Group(name.to_string()));
+    }
+    if raw.contains(['(', ')']) {
+        return Err(format!(
+            "unbalanced parentheses in segment `{raw}`: a route group is a whole segment, `(name)`"
+        ));
+    }
+    if raw == "." || raw == ".." {
+        return Err(format!(
+            "`{raw}` cannot be a segment: paths are normalized before matching"
+        ));
+    }
+    if let Some(bad) = raw
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '%' | '\\'))
+    {
+        return Err(format!(
+            "segment `{raw}` contains {bad:?}, which a URL path segment cannot hold literally"
+        ));
+    }
+    Ok(PatternSegment::Static(raw.to_string()))
+}
+
+fn unbalanced(raw: &str) -> String {
+    let name: String = raw
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']'))
+        .collect();
+    format!(
+        "unbalanced brackets in segment `{raw}`: a parameter is a whole segment, write `[{name}]`"
+    )
+}
+
+/// A param name must be a Rust identifier: it becomes a field of `Params`.
+fn param_name(name: &str, raw: &str) -> Result<String, String> {
+    if name.is_empty() {
+        return Err(format!(
+            "`{raw}` has no parameter name: write e.g. `[id]`"
+        ));
+    }
+    if syn::parse_str::<Ident>(name).is_ok() && !name.starts_with("r#") {
+        return Ok(name.to_string());
+    }
+    Err(format!(
+        "parameter `{name}` in `{raw}` is not a Rust identifier (it names a field of `Params`): write `{}`",
+        raw.replace(name, &suggest_ident(name))
+    ))
+}
+
+/// A close identifier for a param name that is not one: `team-id` → `team_id`, `type` → `type_`.
+fn suggest_ident(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '_' })
+        .collect();
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    if out.is_empty() || syn::parse_str::<Ident>(&out).is_err() {
+        out.push('_');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pattern: &str) -> Result<Vec<PatternSegment>, String> {
+        parse_pattern(&LitStr::new(pattern, Span::call_site())).map_err(|e| {
+            e.into_iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+    }
+
+    #[test]
+    fn grammar() {
+        use PatternSegment::*;
+        assert_eq!(parse("/"), Ok(vec![]));
+        assert_eq!(
+            parse("/(shop)/[tag]/[...rest]"),
+            Ok(vec![
+                Group("shop".into()),
+                Dynamic("tag".into()),
+                CatchAll("rest".into())
+            ])
+        );
+        assert_eq!(
+            parse("/docs/[[...slug]]"),
+            Ok(vec![Static("docs".into()), OptionalCatchAll("slug".into())])
+        );
+        assert_eq!(parse("/rss.xml"), Ok(vec![Static("rss.xml".into())]));
+    }
+
+    #[test]
+    fn errors_say_what_to_write() {
+        assert!(parse("api").unwrap_err().contains("write \"/api\""));
+        assert!(parse("/a//b").unwrap_err().contains("write \"/a/b\""));
+        assert!(parse("/a/").unwrap_err().contains("empty segment"));
+        assert!(parse("/[team").unwrap_err().contains("write `[team]`"));
+        assert!(parse("/[...a]/b").unwrap_err().contains("must be the last"));
+        assert!(parse("/[[slug]]").unwrap_err().contains("[[...slug]]"));
+        assert!(parse("/[id]/[id]").unwrap_err().contains("duplicate"));
+        assert!(parse("/[team-id]").unwrap_err().contains("`[team_id]`"));
+        assert!(parse("/[type]").unwrap_err().contains("`[type_]`"));
+        assert!(parse("/[1st]").unwrap_err().contains("`[_1st]`"));
+        assert!(parse("/[]").unwrap_err().contains("no parameter name"));
+    }
+
+    #[test]
+    fn several_errors_are_reported_together() {
+        let all = parse("/[a-b]//[...c]/d").unwrap_err();
+        assert!(all.contains("not a Rust identifier"), "{all}");
+        assert!(all.contains("empty segment"), "{all}");
+        assert!(all.contains("must be the last"), "{all}");
+    }
+}

@@ -1,0 +1,83 @@
+//! The harness: a real server on 127.0.0.1:0 and clients for it.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use route_runtime::ServeConfig;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+
+/// A server running `app` on an ephemeral loopback port; stops when dropped.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    /// Serves `app` (through `route_runtime::serve_with`, so with path normalisation and timeouts).
+    pub async fn start(app: axum::Router) -> TestServer {
+        Self::start_with(app, ServeConfig::default()).await
+    }
+
+    /// Same, with `config` (its shutdown signal is replaced by the server's own).
+    pub async fn start_with(app: axum::Router, config: ServeConfig) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let config = config.shutdown_signal(async {
+            let _ = rx.await;
+        });
+        tokio::spawn(async move {
+            route_runtime::serve_with(listener, app, config)
+                .await
+                .expect("serve");
+        });
+        TestServer {
+            addr,
+            shutdown: Some(tx),
+        }
+    }
+
+    /// `http://127.0.0.1:<port><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Sends raw bytes on a new connection and returns everything the server sent until it
+    /// closed the connection or `wait` passed.
+    pub async fn raw(&self, request: &[u8], wait: Duration) -> String {
+        let mut stream = TcpStream::connect(self.addr).await.expect("connect");
+        stream.write_all(request).await.expect("write");
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(wait, stream.read_to_end(&mut out)).await;
+        String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A client that follows no redirects and uses no proxy, as curl does by default.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+/// The value of header `name` as text (panics when absent, with the header list).
+pub fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
+    response
+        .headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("no `{name}` header in {:?}", response.headers()))
+        .to_str()
+        .expect("header is text")
+}

@@ -1,0 +1,8 @@
+//! Integration tests over real HTTP on 127.0.0.1:0, one module per area.
+#![allow(non_snake_case)]
+
+mod common;
+
+mod methods;
+mod params;
+mod routing;
