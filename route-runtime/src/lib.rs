@@ -53,12 +53,16 @@ pub use axum::Json;
 
 pub use config::{Dynamic, Revalidate, RouteConfig, RouteInfo, RouteMethod};
 pub use context::RouteContext;
+pub use cookies::{cookies, try_cookies, CookieError, Cookies, Priority, SameSite, SetCookie};
 pub use error::RouteError;
 pub use normalize::{NormalizePath, NormalizePathLayer};
 pub use params::{
     FromCatchAll, FromOptionalCatchAll, FromParams, FromSegment, ParamError, RawParams, RawValue,
 };
-pub use request::{BodyLimit, DEFAULT_BODY_LIMIT};
+pub use request::{
+    BodyLimit, BodyStream, FormData, FormEntry, FormFile, NextUrl, Request, SearchParams,
+    DEFAULT_BODY_LIMIT,
+};
 pub use routes::{RouteConflict, Routes};
 pub use scope::{headers, in_request_scope, try_headers, Headers, OutsideRequest};
 pub use serve::{serve, serve_with, ServeConfig};

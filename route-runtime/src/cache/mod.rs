@@ -27,7 +27,6 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
-use http_body_util::BodyExt;
 use tokio::sync::OnceCell;
 
 use crate::config::{Dynamic, RouteInfo};

@@ -1,0 +1,191 @@
+//! Every row of the spec's Dynamic segments table and its finer points on decoding, plus typed
+//! params and route groups, over real HTTP.
+
+use reqwest::StatusCode;
+use route_runtime::{route, routes};
+use serde_json::{json, Value};
+
+use crate::common::{client, TestServer};
+
+#[route("/dashboard/[team]")]
+mod dashboard {
+    use route_runtime::{Json, RouteContext};
+
+    pub async fn GET(ctx: RouteContext<Params>) -> Json<Params> {
+        Json(ctx.params)
+    }
+}
+
+#[route("/shop/[tag]/[item]")]
+mod shop {
+    use route_runtime::{Json, RouteContext};
+
+    pub async fn GET(ctx: RouteContext<Params>) -> Json<Params> {
+        Json(ctx.params)
+    }
+}
+
+#[route("/blog/[...slug]")]
+mod blog {
+    use route_runtime::{Json, RouteContext};
+
+    pub async fn GET(ctx: RouteContext<Params>) -> Json<Params> {
+        Json(ctx.params)
+    }
+}
+
+#[route("/docs/[[...slug]]")]
+mod docs {
+    use route_runtime::{Json, RouteContext};
+
+    pub async fn GET(ctx: RouteContext<Params>) -> Json<Params> {
+        Json(ctx.params)
+    }
+}
+
+/// A user `Params` with typed fields.
+#[route("/users/[id]/posts/[[...page]]")]
+mod typed {
+    use route_runtime::{Json, RouteContext};
+    use serde_json::{json, Value};
+
+    pub struct Params {
+        pub id: u64,
+        pub page: Vec<u32>,
+    }
+
+    pub async fn GET(ctx: RouteContext<Params>) -> Json<Value> {
+        Json(json!({ "id": ctx.params.id, "page": ctx.params.page }))
+    }
+}
+
+/// Next.js's `(request, context)` argument order.
+#[route("/(marketing)/about/[section]")]
+mod grouped {
+    use route_runtime::{Json, RouteContext};
+    use serde_json::{json, Value};
+
+    pub async fn GET(
+        uri: route_runtime::__private::axum::http::Uri,
+        ctx: RouteContext<Params>,
+    ) -> Json<Value> {
+        Json(json!({ "path": uri.path(), "section": ctx.params.section }))
+    }
+}
+
+async fn server() -> TestServer {
+    TestServer::start(routes![dashboard, shop, blog, docs, typed, grouped].into_router()).await
+}
+
+async fn get(server: &TestServer, path: &str) -> (StatusCode, Value) {
+    let res = client().get(server.url(path)).send().await.expect("request");
+    let status = res.status();
+    let text = res.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, body)
+}
+
+#[tokio::test]
+async fn the_spec_table() {
+    let server = server().await;
+    let rows: &[(&str, StatusCode, Value)] = &[
+        ("/dashboard/1", StatusCode::OK, json!({ "team": "1" })),
+        ("/shop/1/2", StatusCode::OK, json!({ "tag": "1", "item": "2" })),
+        (
+            "/blog/a/b%2Fc/d%20e",
+            StatusCode::OK,
+            json!({ "slug": ["a", "b/c", "d e"] }),
+        ),
+        ("/docs", StatusCode::OK, json!({})),
+        ("/docs/x/y", StatusCode::OK, json!({ "slug": ["x", "y"] })),
+        ("/dashboard/a%20b", StatusCode::OK, json!({ "team": "a b" })),
+    ];
+    for (path, status, body) in rows {
+        assert_eq!(get(&server, path).await, (*status, body.clone()), "{path}");
+    }
+    let (status, _) = get(&server, "/blog").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a catch-all needs one segment");
+}
+
+#[tokio::test]
+async fn each_segment_is_decoded_once_on_its_own() {
+    let server = server().await;
+    let rows = [
+        ("/dashboard/a%2Fb", "a/b"),
+        ("/dashboard/%E4%B8%AD", "中"),
+        ("/dashboard/a+b", "a+b"),
+        ("/dashboard/%252F", "%2F"),
+        ("/dashboard/a%3Fb", "a?b"),
+        ("/dashboard/a%00b", "a\u{0}b"),
+        ("/dashboard/..%2F..%2Fetc%2Fpasswd", "../../etc/passwd"),
+    ];
+    for (path, team) in rows {
+        assert_eq!(
+            get(&server, path).await,
+            (StatusCode::OK, json!({ "team": team })),
+            "{path}"
+        );
+    }
+    // A raw (unencoded) UTF-8 path goes through the same decoding.
+    let raw = server
+        .raw(
+            "GET /dashboard/中 HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n".as_bytes(),
+            std::time::Duration::from_secs(2),
+        )
+        .await;
+    assert!(raw.contains(r#"{"team":"中"}"#), "{raw}");
+}
+
+#[tokio::test]
+async fn bad_encoding_is_400_naming_the_param() {
+    let server = server().await;
+    for path in ["/dashboard/%zz", "/dashboard/%FF%FE", "/blog/a/%C3"] {
+        let (status, body) = get(&server, path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+        assert!(body.to_string().contains("team") || body.to_string().contains("slug"), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn typed_params_parse_or_answer_400_naming_the_param() {
+    let server = server().await;
+    assert_eq!(
+        get(&server, "/users/42/posts").await,
+        (StatusCode::OK, json!({ "id": 42, "page": [] }))
+    );
+    assert_eq!(
+        get(&server, "/users/42/posts/1/2").await,
+        (StatusCode::OK, json!({ "id": 42, "page": [1, 2] }))
+    );
+    let (status, body) = get(&server, "/users/abc/posts").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let message = body["error"].as_str().expect("error message");
+    assert!(message.contains("`id`"), "{message}");
+    let (status, body) = get(&server, "/users/1/posts/x").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["error"].as_str().unwrap().contains("`page`"), "{body}");
+}
+
+#[tokio::test]
+async fn route_groups_are_left_out_of_the_url() {
+    let server = server().await;
+    assert_eq!(
+        get(&server, "/about/team").await,
+        (StatusCode::OK, json!({ "path": "/about/team", "section": "team" }))
+    );
+    let (status, _) = get(&server, "/(marketing)/about/team").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(grouped::PATTERN, "/(marketing)/about/[section]");
+    assert_eq!(grouped::AXUM_PATHS, &["/about/{section}"]);
+    assert_eq!(docs::AXUM_PATHS, &["/docs", "/docs/{*slug}"]);
+}
+
+#[test]
+fn generated_params_serialize_like_nextjs() {
+    let absent = docs::Params { slug: None };
+    assert_eq!(serde_json::to_value(&absent).unwrap(), json!({}));
+    let present = docs::Params {
+        slug: Some(vec!["a".into()]),
+    };
+    assert_eq!(serde_json::to_value(present).unwrap(), json!({ "slug": ["a"] }));
+}
