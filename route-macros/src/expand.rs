@@ -70,7 +70,11 @@ fn constants(route: &Route) -> TokenStream {
         quote!(#rt::Segment::#variant(#value))
     });
     let config = config(route);
+    // The string form of `DYNAMIC` is read by the macro; this use keeps it from being dead code.
+    let dynamic_use = matches!(route.config.dynamic, Some(DynamicConfig::Str(_)))
+        .then(|| quote!(const _: &str = DYNAMIC;));
     quote! {
+        #dynamic_use
         /// The Next.js path pattern of this route.
         pub const PATTERN: &str = #pattern;
         /// The axum paths serving this route (two for an optional catch-all).

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod cache;
 mod methods;
 mod params;
 mod routing;
