@@ -194,8 +194,18 @@ where
         // A GET or HEAD body is never handed to the handler (as in Next.js).
         let body = if matches!(method, RouteMethod::Get | RouteMethod::Head) {
             Body::empty()
+        } else if declared_length(&parts.headers).is_some_and(|n| n > limit as u64) {
+            // Refused before a byte of the body is read.
+            return RouteError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body is larger than the limit of {limit} bytes"),
+            )
+            .with_detail("limit", limit)
+            .into_response();
         } else {
-            body
+            // The route's limit binds every reader of the body, axum extractors included: they
+            // turn `LengthLimitError` into a 413.
+            Body::new(http_body_util::Limited::new(body, limit))
         };
         let handler_method = match method {
             RouteMethod::Head if route.get(RouteMethod::Head).is_none() => RouteMethod::Get,
@@ -222,6 +232,15 @@ where
     }
     .instrument(span)
     .await
+}
+
+fn declared_length(headers: &axum::http::HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// Runs a handler inside its request scope, turning panics into 500 and overruns into 504, and

@@ -90,6 +90,33 @@ where
         if let Some(redirect) = canonical_redirect(request.uri()) {
             return Either::Left(futures_util::future::ready(Ok(redirect)));
         }
+        if ambiguous_framing(request.headers()) {
+            return Either::Left(futures_util::future::ready(Ok(bad_framing())));
+        }
         Either::Right(self.inner.call(request))
     }
+}
+
+/// Whether `Transfer-Encoding` is anything but one `chunked`: stacked, repeated or unknown
+/// codings are how request smuggling hides a second request from a proxy in front.
+fn ambiguous_framing(headers: &axum::http::HeaderMap) -> bool {
+    let mut codings = headers.get_all(axum::http::header::TRANSFER_ENCODING).iter();
+    match (codings.next(), codings.next()) {
+        (None, _) => false,
+        (Some(only), None) => !only
+            .to_str()
+            .is_ok_and(|v| v.trim().eq_ignore_ascii_case("chunked")),
+        (Some(_), Some(_)) => true,
+    }
+}
+
+/// `400` that also closes the connection, so bytes after the ambiguous body are never read as
+/// another request.
+fn bad_framing() -> Response {
+    (
+        axum::http::StatusCode::BAD_REQUEST,
+        [(axum::http::header::CONNECTION, "close")],
+        "ambiguous request framing: `Transfer-Encoding` must be exactly `chunked`",
+    )
+        .into_response()
 }

@@ -4,6 +4,8 @@
 mod common;
 
 mod cache;
+mod cookies;
 mod methods;
 mod params;
 mod routing;
+mod security;
