@@ -6,7 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, ItemMod, Path};
 
-use crate::model::{DynamicConfig, Handler, Params, RevalidateConfig, Route, Segment};
+use crate::model::{DynamicConfig, Handler, Params, RevalidateConfig, Route, Segment, State};
 
 /// The runtime's hidden module, as an absolute path.
 fn rt() -> TokenStream {
@@ -25,12 +25,21 @@ pub fn route(route: &Route, module: ItemMod) -> TokenStream {
         ..
     } = module;
     let items = content.map(|(_, items)| items).unwrap_or_default();
-    let generated = [
-        constants(route),
-        params(route),
-        router(route),
-    ];
+    // `state = T` is written outside the module, so `T` is resolved there.
+    let state_alias = match &route.state {
+        Some(State::Explicit(ty)) => {
+            let alias = state_alias(&ident);
+            Some(quote! {
+                #[doc(hidden)]
+                #[allow(non_camel_case_types)]
+                type #alias = #ty;
+            })
+        }
+        _ => None,
+    };
+    let generated = [constants(route), params(route), router(route)];
     quote! {
+        #state_alias
         #(#attrs)*
         // Handlers are named after HTTP methods, as in Next.js.
         #[allow(non_snake_case)]
@@ -39,6 +48,10 @@ pub fn route(route: &Route, module: ItemMod) -> TokenStream {
             #(#generated)*
         }
     }
+}
+
+fn state_alias(module: &Ident) -> Ident {
+    format_ident!("__route_state_{}", module)
 }
 
 /// A module that failed validation: the errors, plus the module itself so that the rest of the
@@ -71,8 +84,11 @@ fn constants(route: &Route) -> TokenStream {
     });
     let config = config(route);
     // The string form of `DYNAMIC` is read by the macro; this use keeps it from being dead code.
-    let dynamic_use = matches!(route.config.dynamic, Some(DynamicConfig::Str(_)))
-        .then(|| quote!(const _: &str = DYNAMIC;));
+    let dynamic_use = matches!(route.config.dynamic, Some(DynamicConfig::Str(_))).then(|| {
+        quote!(
+            const _: &str = DYNAMIC;
+        )
+    });
     quote! {
         #dynamic_use
         /// The Next.js path pattern of this route.
@@ -144,7 +160,11 @@ fn axum_paths(segments: &[Segment]) -> Vec<String> {
             Segment::Dynamic(n) => path.push_str(&format!("/{{{n}}}")),
             Segment::CatchAll(n) => path.push_str(&format!("/{{*{n}}}")),
             Segment::OptionalCatchAll(n) => {
-                paths.push(if path.is_empty() { "/".into() } else { path.clone() });
+                paths.push(if path.is_empty() {
+                    "/".into()
+                } else {
+                    path.clone()
+                });
                 path.push_str(&format!("/{{*{n}}}"));
             }
         }
@@ -162,7 +182,9 @@ fn params(route: &Route) -> TokenStream {
             .filter_map(|s| {
                 let name = Ident::new(s.param()?, Span::call_site());
                 let ty: syn::Type = match s {
-                    Segment::CatchAll(_) => syn::parse_quote!(::std::vec::Vec<::std::string::String>),
+                    Segment::CatchAll(_) => {
+                        syn::parse_quote!(::std::vec::Vec<::std::string::String>)
+                    }
                     Segment::OptionalCatchAll(_) => syn::parse_quote!(
                         ::core::option::Option<::std::vec::Vec<::std::string::String>>
                     ),
@@ -257,7 +279,11 @@ fn params(route: &Route) -> TokenStream {
 fn router(route: &Route) -> TokenStream {
     let rt = rt();
     let (generics, state) = match &route.state {
-        Some(ty) => (quote!(), quote!(#ty)),
+        Some(State::Explicit(_)) => {
+            let alias = state_alias(&route.module);
+            (quote!(), quote!(super::#alias))
+        }
+        Some(State::Inferred(ty)) => (quote!(), quote!(#ty)),
         None => (
             quote!(<__S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static>),
             quote!(__S),
@@ -283,15 +309,18 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
     let rt = rt();
     let method = Ident::new(h.method.variant(), Span::call_site());
     let ident = &h.ident;
-    let names: Vec<Ident> = (0..h.args.len()).map(|i| format_ident!("__arg{}", i)).collect();
+    let names: Vec<Ident> = (0..h.args.len())
+        .map(|i| format_ident!("__arg{}", i))
+        .collect();
 
     // Head-only extractors first, in order; then the one that may consume the body.
     let mut extract = Vec::new();
     for (arg, name) in h.args.iter().zip(&names).filter(|(a, _)| !a.takes_body) {
         let ty = &arg.ty;
-        let call = quote_spanned!(ty.span()=> #rt::from_parts::<#ty, #state>(&mut __parts, &__state));
-        extract.push(quote! {
-            let #name = match #call.await {
+        // The whole statement carries the argument's span: a type that is not an extractor is
+        // reported there, once.
+        extract.push(quote_spanned! {ty.span()=>
+            let #name = match #rt::from_parts::<#ty, #state>(&mut __parts, &__state).await {
                 ::core::result::Result::Ok(v) => v,
                 ::core::result::Result::Err(r) => return r,
             };
@@ -300,9 +329,8 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
     match h.args.iter().zip(&names).find(|(a, _)| a.takes_body) {
         Some((arg, name)) => {
             let ty = &arg.ty;
-            let call = quote_spanned!(ty.span()=> #rt::from_request::<#ty, #state, _>(__parts, __body, &__state));
-            extract.push(quote! {
-                let #name = match #call.await {
+            extract.push(quote_spanned! {ty.span()=>
+                let #name = match #rt::from_request::<#ty, #state, _>(__parts, __body, &__state).await {
                     ::core::result::Result::Ok(v) => v,
                     ::core::result::Result::Err(r) => return r,
                 };
@@ -316,7 +344,10 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
         quote_spanned!(ident.span()=> #ident(#(#names),*))
     };
     let respond = quote_spanned!(h.output_span=> #rt::into_response(__out));
-    quote! {
+    // Spanned on the handler's name: what rustc reports about the closure as a whole (a future
+    // that is not `Send`, an argument that is not an extractor) points at the handler, never at
+    // the attribute.
+    quote_spanned! {ident.span()=>
         .handler(
             #rt::RouteMethod::#method,
             |mut __parts: #rt::Parts, __body: #rt::Body, __state: #state| async move {
@@ -331,7 +362,9 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
 /// `routes![a, b::c]`: a compile-time conflict check plus the `Routes` builder.
 pub fn routes(modules: &[Path]) -> TokenStream {
     let rt = rt();
-    let infos = modules.iter().map(|m| quote_spanned!(m.span()=> &#m::ROUTE));
+    let infos = modules
+        .iter()
+        .map(|m| quote_spanned!(m.span()=> &#m::ROUTE));
     let adds = modules
         .iter()
         .map(|m| quote_spanned!(m.span()=> .add(&#m::ROUTE, #m::router())));

@@ -140,7 +140,16 @@ pub struct Route {
     pub config: Config,
     pub params: Params,
     /// The concrete axum state of `router()`; generic when `None`.
-    pub state: Option<Type>,
+    pub state: Option<State>,
+    pub module: Ident,
+}
+
+/// Where the state type of `router()` comes from.
+pub enum State {
+    /// `state = T` in the attribute: resolved where the attribute is written.
+    Explicit(Type),
+    /// `State<T>` in a handler: resolved inside the module.
+    Inferred(Type),
 }
 
 /// Accumulates errors so one compile reports every problem.
@@ -205,6 +214,16 @@ impl Route {
                 }
                 Item::Const(c) => config_const(c, &mut config, &mut errors),
                 Item::Struct(s) if s.ident == "Params" => user_params = Some(s),
+                Item::Enum(syn::ItemEnum { ident, .. })
+                | Item::Type(syn::ItemType { ident, .. })
+                | Item::Union(syn::ItemUnion { ident, .. })
+                    if ident == "Params" =>
+                {
+                    errors.at(
+                        ident,
+                        "`Params` must be a struct with named fields, one per pattern parameter",
+                    );
+                }
                 _ => {}
             }
         }
@@ -223,7 +242,10 @@ impl Route {
             Some(s) => Params::User(user_param_fields(s, &segments, &pattern, &mut errors)),
             None => Params::Generated,
         };
-        let state = args.state.or_else(|| inferred_state(&handlers));
+        let state = match args.state {
+            Some(ty) => Some(State::Explicit(ty)),
+            None => inferred_state(&handlers).map(State::Inferred),
+        };
 
         errors.finish(Route {
             pattern,
@@ -232,6 +254,7 @@ impl Route {
             config,
             params,
             state,
+            module: module.ident.clone(),
         })
     }
 }
@@ -244,6 +267,7 @@ fn unreachable_route() -> Route {
         config: Config::default(),
         params: Params::Generated,
         state: None,
+        module: Ident::new("unreachable", Span::call_site()),
     }
 }
 
@@ -271,12 +295,16 @@ fn handler(f: &ItemFn, errors: &mut Errors) -> Option<Handler> {
             if Method::from_name(&upper).is_some() {
                 errors.at(
                     &f.sig.ident,
-                    format!("handler names are uppercase, as in Next.js: rename `{name}` to `{upper}`"),
+                    format!(
+                        "handler names are uppercase, as in Next.js: rename `{name}` to `{upper}`"
+                    ),
                 );
             } else if name.len() > 1 && name.chars().all(|c| c.is_ascii_uppercase()) {
                 errors.at(
                     &f.sig.ident,
-                    format!("`{name}` is not a supported method: a route handler is one of {SUPPORTED}"),
+                    format!(
+                        "`{name}` is not a supported method: a route handler is one of {SUPPORTED}"
+                    ),
                 );
             }
             return None;
@@ -510,7 +538,9 @@ fn user_param_fields(
         errors.at(&s.generics, "`Params` cannot be generic");
     }
     for segment in segments {
-        let Some(name) = segment.param() else { continue };
+        let Some(name) = segment.param() else {
+            continue;
+        };
         if !fields.iter().any(|(f, _)| f == name) {
             let ty = match segment {
                 Segment::CatchAll(_) => "Vec<String>",
@@ -525,7 +555,10 @@ fn user_param_fields(
     }
     for (field, _) in &fields {
         let field_name = field.to_string();
-        if !segments.iter().any(|s| s.param() == Some(field_name.as_str())) {
+        if !segments
+            .iter()
+            .any(|s| s.param() == Some(field_name.as_str()))
+        {
             errors.at(
                 field,
                 format!("`{field_name}` is not a parameter of \"{pattern}\": remove the field or add `[{field_name}]` to the pattern"),
@@ -575,7 +608,13 @@ mod tests {
             r#""/a""#,
             "mod m { fn get() {} fn TRACE() {} fn PUT(&self) {} const REVALIDATE: bool = false; const RUNTIME: &str = \"edge\"; }",
         );
-        for needle in ["rename `get` to `GET`", "not a supported method", "remove `self`", "Revalidate::Forever", "remove it"] {
+        for needle in [
+            "rename `get` to `GET`",
+            "not a supported method",
+            "remove `self`",
+            "Revalidate::Forever",
+            "remove it",
+        ] {
             assert!(all.contains(needle), "{needle} not in {all}");
         }
     }
@@ -593,6 +632,6 @@ mod tests {
     #[test]
     fn state_is_inferred_from_state_extractor() {
         let route = model(r#""/a""#, "mod m { fn GET(State(s): State<App>) {} }").unwrap();
-        assert!(route.state.is_some());
+        assert!(matches!(route.state, Some(State::Inferred(_))));
     }
 }

@@ -33,15 +33,32 @@ impl Parse for RouteArgs {
             if input.is_empty() {
                 break;
             }
-            let key: Ident = input.parse()?;
+            let key: Ident = input.parse().map_err(|e| {
+                Error::new(
+                    e.span(),
+                    "unexpected `#[route]` argument: after the pattern, the only argument is `state = YourState`",
+                )
+            })?;
             if key != "state" {
                 return Err(Error::new(
                     key.span(),
-                    format!("unknown `#[route]` argument `{key}`: the only one is `state = YourState`"),
+                    format!(
+                        "unknown `#[route]` argument `{key}`: the only one is `state = YourState`"
+                    ),
+                ));
+            }
+            if !input.peek(Token![=]) {
+                return Err(Error::new(
+                    key.span(),
+                    "write the state type: `state = YourState`",
                 ));
             }
             input.parse::<Token![=]>()?;
-            state = Some(input.parse::<Type>()?);
+            let ty = input.parse::<Type>()?;
+            if state.is_some() {
+                return Err(Error::new(key.span(), "`state` is given twice: keep one"));
+            }
+            state = Some(ty);
         }
         Ok(RouteArgs { pattern, state })
     }
@@ -205,6 +222,11 @@ fn parse_segment(raw: &str, pattern: &str) -> Result<PatternSegment, String> {
         }
         return Ok(PatternSegment::Group(name.to_string()));
     }
+    if raw.starts_with('(') && raw.contains(')') {
+        return Err(format!(
+            "`{raw}` looks like an intercepting route, which is not supported: use a plain segment"
+        ));
+    }
     if raw.contains(['(', ')']) {
         return Err(format!(
             "unbalanced parentheses in segment `{raw}`: a route group is a whole segment, `(name)`"
@@ -227,10 +249,7 @@ fn parse_segment(raw: &str, pattern: &str) -> Result<PatternSegment, String> {
 }
 
 fn unbalanced(raw: &str) -> String {
-    let name: String = raw
-        .chars()
-        .filter(|c| !matches!(c, '[' | ']'))
-        .collect();
+    let name: String = raw.chars().filter(|c| !matches!(c, '[' | ']')).collect();
     format!(
         "unbalanced brackets in segment `{raw}`: a parameter is a whole segment, write `[{name}]`"
     )
@@ -239,9 +258,7 @@ fn unbalanced(raw: &str) -> String {
 /// A param name must be a Rust identifier: it becomes a field of `Params`.
 fn param_name(name: &str, raw: &str) -> Result<String, String> {
     if name.is_empty() {
-        return Err(format!(
-            "`{raw}` has no parameter name: write e.g. `[id]`"
-        ));
+        return Err(format!("`{raw}` has no parameter name: write e.g. `[id]`"));
     }
     if syn::parse_str::<Ident>(name).is_ok() && !name.starts_with("r#") {
         return Ok(name.to_string());
@@ -256,7 +273,13 @@ fn param_name(name: &str, raw: &str) -> Result<String, String> {
 fn suggest_ident(name: &str) -> String {
     let mut out: String = name
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, '_');

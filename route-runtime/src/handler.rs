@@ -175,7 +175,11 @@ async fn dispatch<S>(
 where
     S: Clone + Send + Sync + 'static,
 {
-    let span = tracing::info_span!("route", route = route.info.pattern, method = method.as_str());
+    let span = tracing::info_span!(
+        "route",
+        route = route.info.pattern,
+        method = method.as_str()
+    );
     async move {
         // The router may have been mounted without `NormalizePath` in front: a catch-all still
         // matches `/blog/a/`, so check here too.
@@ -216,15 +220,14 @@ where
         };
         // Only the GET handler fills the cache (a HEAD without its own handler reads it): a
         // module's own HEAD must never write an empty body under the GET key.
-        let mut response = if handler_method == RouteMethod::Get
-            && cache::applies(route.info, &parts)
-        {
-            cache::for_request(&parts)
-                .serve(route.info, handler, parts, state)
-                .await
-        } else {
-            run_handler(route.info, handler, parts, body, state).await
-        };
+        let mut response =
+            if handler_method == RouteMethod::Get && cache::applies(route.info, &parts) {
+                cache::for_request(&parts)
+                    .serve(route.info, handler, parts, state)
+                    .await
+            } else {
+                run_handler(route.info, handler, parts, body, state).await
+            };
         if method == RouteMethod::Head {
             strip_body(&mut response);
         }

@@ -4,7 +4,8 @@
 //! (`GET`, `POST`, …), an automatic `OPTIONS` with an `Allow` header, `HEAD` served from `GET`,
 //! `405` with `Allow` for the rest, a typed `Params` struct generated from the pattern, route
 //! segment config (`REVALIDATE`, `DYNAMIC`, …) that really caches, and request-scoped helpers
-//! ([`cookies`], [`headers`], [`redirect`], [`not_found`]).
+//! ([`cookies()`](fn@cookies), [`headers()`](fn@headers), [`redirect()`](fn@redirect),
+//! [`not_found()`](fn@not_found)).
 //!
 //! ```no_run
 //! use route_runtime::{route, routes};
@@ -55,6 +56,9 @@ pub use config::{Dynamic, Revalidate, RouteConfig, RouteInfo, RouteMethod};
 pub use context::RouteContext;
 pub use cookies::{cookies, try_cookies, CookieError, Cookies, Priority, SameSite, SetCookie};
 pub use error::RouteError;
+pub use navigation::{
+    forbidden, not_found, permanent_redirect, redirect, redirect_local, redirect_with, unauthorized,
+};
 pub use normalize::{NormalizePath, NormalizePathLayer};
 pub use params::{
     FromCatchAll, FromOptionalCatchAll, FromParams, FromSegment, ParamError, RawParams, RawValue,

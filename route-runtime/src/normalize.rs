@@ -57,7 +57,7 @@ impl<S> Layer<S> for NormalizePathLayer {
 }
 
 /// Redirects non-canonical paths with `308` and refuses unsupported methods with `400` before the
-/// request reaches the router; see the [module docs](self).
+/// request reaches the router: see [`NormalizePathLayer`].
 #[derive(Debug, Clone)]
 pub struct NormalizePath<S> {
     inner: S,
@@ -100,7 +100,9 @@ where
 /// Whether `Transfer-Encoding` is anything but one `chunked`: stacked, repeated or unknown
 /// codings are how request smuggling hides a second request from a proxy in front.
 fn ambiguous_framing(headers: &axum::http::HeaderMap) -> bool {
-    let mut codings = headers.get_all(axum::http::header::TRANSFER_ENCODING).iter();
+    let mut codings = headers
+        .get_all(axum::http::header::TRANSFER_ENCODING)
+        .iter();
     match (codings.next(), codings.next()) {
         (None, _) => false,
         (Some(only), None) => !only

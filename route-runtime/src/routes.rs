@@ -8,8 +8,8 @@ use axum::Router;
 
 use crate::cache::Cache;
 use crate::config::{Dynamic, Revalidate, RouteInfo, RouteMethod};
-use crate::pattern::Segment;
 use crate::normalize::NormalizePath;
+use crate::pattern::Segment;
 use crate::pattern::{conflict, conflict_message};
 
 /// A set of route modules, built into one axum router.
@@ -95,7 +95,9 @@ where
 
     /// The cache these routes use.
     pub fn cache(&self) -> Cache {
-        self.cache.clone().unwrap_or_else(|| Cache::global().clone())
+        self.cache
+            .clone()
+            .unwrap_or_else(|| Cache::global().clone())
     }
 
     /// The paths of cacheable routes without params: what [`prerender`](crate::cache::prerender)
@@ -114,7 +116,11 @@ where
                         _ => return None,
                     }
                 }
-                Some(if path.is_empty() { "/".to_owned() } else { path })
+                Some(if path.is_empty() {
+                    "/".to_owned()
+                } else {
+                    path
+                })
             })
             .collect()
     }
@@ -183,7 +189,10 @@ where
         for (info, _) in &self.entries {
             let methods = info.allow_header();
             let caching = describe_caching(info);
-            out.push_str(&format!("{:<28} {:<42} {}\n", info.pattern, methods, caching));
+            out.push_str(&format!(
+                "{:<28} {:<46} {}\n",
+                info.pattern, methods, caching
+            ));
         }
         out
     }
@@ -228,5 +237,7 @@ fn describe_caching(info: &RouteInfo) -> String {
     } else {
         "ƒ dynamic"
     };
-    format!("{kind} {revalidate}{dynamic}").trim_end().to_string()
+    format!("{kind} {revalidate}{dynamic}")
+        .trim_end()
+        .to_string()
 }

@@ -175,13 +175,20 @@ async fn reads_the_request_cookies() {
     assert_eq!(body["token"], "abc d");
     assert_eq!(body["has_token"], true);
     assert!(body["missing"].is_null());
-    assert_eq!(body["all"], serde_json::json!([["token", "abc d"], ["other", "1"]]));
+    assert_eq!(
+        body["all"],
+        serde_json::json!([["token", "abc d"], ["other", "1"]])
+    );
 }
 
 #[tokio::test]
 async fn set_cookie_lines_are_formatted_as_nextjs_does() {
     let server = server().await;
-    let res = client().get(server.url("/cookies/set")).send().await.unwrap();
+    let res = client()
+        .get(server.url("/cookies/set"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let lines = set_cookies(&res);
     assert_eq!(lines[0], "plain=v%20a%3Bl%3D%2C%C3%BC; Path=/");
@@ -194,7 +201,10 @@ async fn set_cookie_lines_are_formatted_as_nextjs_does() {
         ),
         "{full}"
     );
-    assert_eq!(lines[3], "old=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+    assert_eq!(
+        lines[3],
+        "old=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+    );
     assert_eq!(lines[4], "visited=yes; Path=/", "set from a nested helper");
     assert_eq!(lines.len(), 5);
     assert_eq!(res.text().await.unwrap(), "Some(\"second\") None");
@@ -203,7 +213,11 @@ async fn set_cookie_lines_are_formatted_as_nextjs_does() {
 #[tokio::test]
 async fn the_responses_own_set_cookie_comes_first_and_wins() {
     let server = server().await;
-    let res = client().get(server.url("/cookies/own-header")).send().await.unwrap();
+    let res = client()
+        .get(server.url("/cookies/own-header"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         set_cookies(&res),
         ["clash=from-response; Path=/", "extra=from-jar; Path=/"]
@@ -213,16 +227,28 @@ async fn the_responses_own_set_cookie_comes_first_and_wins() {
 #[tokio::test]
 async fn cookies_reach_redirects_404s_and_errors() {
     let server = server().await;
-    let res = client().get(server.url("/cookies/redirect")).send().await.unwrap();
+    let res = client()
+        .get(server.url("/cookies/redirect"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::TEMPORARY_REDIRECT);
     assert_eq!(header(&res, "location"), "/login");
     assert_eq!(set_cookies(&res), ["flash=saved; Path=/"]);
 
-    let res = client().get(server.url("/cookies/not-found")).send().await.unwrap();
+    let res = client()
+        .get(server.url("/cookies/not-found"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(set_cookies(&res), ["seen=1; Path=/"]);
 
-    let res = client().get(server.url("/cookies/error")).send().await.unwrap();
+    let res = client()
+        .get(server.url("/cookies/error"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(set_cookies(&res), ["attempt=1; Path=/"]);
 }
@@ -230,7 +256,11 @@ async fn cookies_reach_redirects_404s_and_errors() {
 #[tokio::test]
 async fn an_invalid_cookie_name_never_reaches_a_header() {
     let server = server().await;
-    let res = client().get(server.url("/cookies/bad-name")).send().await.unwrap();
+    let res = client()
+        .get(server.url("/cookies/bad-name"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert!(set_cookies(&res).is_empty());
 }
@@ -254,7 +284,10 @@ fn outside_a_request_the_helpers_fail_clearly() {
     assert!(route_runtime::try_headers().is_err());
     let panic = std::panic::catch_unwind(route_runtime::headers).unwrap_err();
     let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
-    assert!(message.contains("headers()") || message.contains("headers"), "{message}");
+    assert!(
+        message.contains("headers()") || message.contains("headers"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

@@ -16,10 +16,7 @@ mod get_post {
 
     pub async fn GET() -> impl IntoResponse {
         super::GET_RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        (
-            [("x-from", "get")],
-            Json(json!({ "method": "GET" })),
-        )
+        ([("x-from", "get")], Json(json!({ "method": "GET" })))
     }
 
     pub async fn POST() -> &'static str {
@@ -166,7 +163,10 @@ async fn head_runs_get_and_keeps_status_and_headers_without_body() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(header(&res, "content-type"), "application/json");
     assert_eq!(header(&res, "x-from"), "get");
-    assert_eq!(header(&res, "content-length"), r#"{"method":"GET"}"#.len().to_string());
+    assert_eq!(
+        header(&res, "content-length"),
+        r#"{"method":"GET"}"#.len().to_string()
+    );
     assert_eq!(res.bytes().await.unwrap().len(), 0);
     assert!(GET_RUNS.load(Ordering::SeqCst) > before, "GET handler ran");
 }
@@ -215,7 +215,11 @@ async fn each_of_the_seven_methods_reaches_its_own_handler() {
     }
     let res = send(&server, "HEAD", "/all-seven").await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(header(&res, "content-length"), "4", "HEAD's own body length is kept");
+    assert_eq!(
+        header(&res, "content-length"),
+        "4",
+        "HEAD's own body length is kept"
+    );
     assert_eq!(res.bytes().await.unwrap().len(), 0);
 }
 

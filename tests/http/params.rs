@@ -78,7 +78,11 @@ async fn server() -> TestServer {
 }
 
 async fn get(server: &TestServer, path: &str) -> (StatusCode, Value) {
-    let res = client().get(server.url(path)).send().await.expect("request");
+    let res = client()
+        .get(server.url(path))
+        .send()
+        .await
+        .expect("request");
     let status = res.status();
     let text = res.text().await.expect("body");
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
@@ -90,7 +94,11 @@ async fn the_spec_table() {
     let server = server().await;
     let rows: &[(&str, StatusCode, Value)] = &[
         ("/dashboard/1", StatusCode::OK, json!({ "team": "1" })),
-        ("/shop/1/2", StatusCode::OK, json!({ "tag": "1", "item": "2" })),
+        (
+            "/shop/1/2",
+            StatusCode::OK,
+            json!({ "tag": "1", "item": "2" }),
+        ),
         (
             "/blog/a/b%2Fc/d%20e",
             StatusCode::OK,
@@ -104,7 +112,11 @@ async fn the_spec_table() {
         assert_eq!(get(&server, path).await, (*status, body.clone()), "{path}");
     }
     let (status, _) = get(&server, "/blog").await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "a catch-all needs one segment");
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a catch-all needs one segment"
+    );
 }
 
 #[tokio::test]
@@ -142,7 +154,10 @@ async fn bad_encoding_is_400_naming_the_param() {
     for path in ["/dashboard/%zz", "/dashboard/%FF%FE", "/blog/a/%C3"] {
         let (status, body) = get(&server, path).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
-        assert!(body.to_string().contains("team") || body.to_string().contains("slug"), "{body}");
+        assert!(
+            body.to_string().contains("team") || body.to_string().contains("slug"),
+            "{body}"
+        );
     }
 }
 
@@ -171,7 +186,10 @@ async fn route_groups_are_left_out_of_the_url() {
     let server = server().await;
     assert_eq!(
         get(&server, "/about/team").await,
-        (StatusCode::OK, json!({ "path": "/about/team", "section": "team" }))
+        (
+            StatusCode::OK,
+            json!({ "path": "/about/team", "section": "team" })
+        )
     );
     let (status, _) = get(&server, "/(marketing)/about/team").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -187,5 +205,8 @@ fn generated_params_serialize_like_nextjs() {
     let present = docs::Params {
         slug: Some(vec!["a".into()]),
     };
-    assert_eq!(serde_json::to_value(present).unwrap(), json!({ "slug": ["a"] }));
+    assert_eq!(
+        serde_json::to_value(present).unwrap(),
+        json!({ "slug": ["a"] })
+    );
 }

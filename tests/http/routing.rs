@@ -69,17 +69,35 @@ async fn server() -> TestServer {
 }
 
 async fn get(server: &TestServer, path: &str) -> reqwest::Response {
-    client().get(server.url(path)).send().await.expect("request")
+    client()
+        .get(server.url(path))
+        .send()
+        .await
+        .expect("request")
 }
 
 #[tokio::test]
 async fn static_segments_win_over_dynamic_ones() {
     let server = server().await;
-    assert_eq!(get(&server, "/dashboard/settings").await.text().await.unwrap(), "settings");
+    assert_eq!(
+        get(&server, "/dashboard/settings")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "settings"
+    );
     // Paths are case-sensitive: this is a team.
-    let body: Value = get(&server, "/dashboard/Settings").await.json().await.unwrap();
+    let body: Value = get(&server, "/dashboard/Settings")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body, json!({ "team": "Settings" }));
-    assert_eq!(get(&server, "/blog/featured").await.text().await.unwrap(), "featured");
+    assert_eq!(
+        get(&server, "/blog/featured").await.text().await.unwrap(),
+        "featured"
+    );
     let body: Value = get(&server, "/blog/featured/x").await.json().await.unwrap();
     assert_eq!(body, json!({ "slug": ["featured", "x"] }));
 }
@@ -87,7 +105,10 @@ async fn static_segments_win_over_dynamic_ones() {
 #[tokio::test]
 async fn dots_are_ordinary_characters_and_there_is_no_extension_fallback() {
     let server = server().await;
-    assert_eq!(get(&server, "/rss.xml").await.text().await.unwrap(), "<rss/>");
+    assert_eq!(
+        get(&server, "/rss.xml").await.text().await.unwrap(),
+        "<rss/>"
+    );
     assert_eq!(get(&server, "/rss").await.status(), StatusCode::NOT_FOUND);
     assert_eq!(get(&server, "/").await.text().await.unwrap(), "home");
 }
@@ -119,9 +140,14 @@ async fn repeated_slashes_and_dot_segments_are_canonicalised() {
     ] {
         let request = format!("GET {raw_path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
         let response = server.raw(request.as_bytes(), Duration::from_secs(2)).await;
-        assert!(response.starts_with("HTTP/1.1 308"), "{raw_path}: {response}");
         assert!(
-            response.to_ascii_lowercase().contains(&format!("location: {location}\r\n")),
+            response.starts_with("HTTP/1.1 308"),
+            "{raw_path}: {response}"
+        );
+        assert!(
+            response
+                .to_ascii_lowercase()
+                .contains(&format!("location: {location}\r\n")),
             "{raw_path}: {response}"
         );
     }
@@ -149,7 +175,10 @@ fn conflicts_are_refused_at_startup_naming_both_routes() {
         .add(&items_id::ROUTE, items_id::router())
         .add(&items_slug::ROUTE, items_slug::router());
     let error = different_names.try_into_router().unwrap_err().to_string();
-    assert!(error.contains("/items/[id]") && error.contains("/items/[slug]"), "{error}");
+    assert!(
+        error.contains("/items/[id]") && error.contains("/items/[slug]"),
+        "{error}"
+    );
 
     let same_url = Routes::<()>::new()
         .add(&items_id::ROUTE, items_id::router())
@@ -173,8 +202,8 @@ mod state_inferred {
     }
 }
 
-/// `state = T` spelled out, with a handler that takes request and context too.
-#[route("/state/explicit/[name]", state = super::AppState)]
+/// `state = T` spelled out (resolved where the attribute is written), with a handler that takes request and context too.
+#[route("/state/explicit/[name]", state = AppState)]
 mod state_explicit {
     use route_runtime::__private::axum::extract::State;
     use route_runtime::{Request, RouteContext};
@@ -194,9 +223,16 @@ async fn handlers_can_take_axum_state() {
         .into_router()
         .with_state(AppState { greeting: "hello" });
     let server = TestServer::start(app).await;
-    assert_eq!(get(&server, "/state/inferred").await.text().await.unwrap(), "hello");
     assert_eq!(
-        get(&server, "/state/explicit/ana").await.text().await.unwrap(),
+        get(&server, "/state/inferred").await.text().await.unwrap(),
+        "hello"
+    );
+    assert_eq!(
+        get(&server, "/state/explicit/ana")
+            .await
+            .text()
+            .await
+            .unwrap(),
         "hello, ana"
     );
 }

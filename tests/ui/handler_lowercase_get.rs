@@ -1,0 +1,10 @@
+use route_runtime::route;
+
+#[route("/hello")]
+mod hello {
+    pub async fn get() -> &'static str {
+        "Hello"
+    }
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use route_runtime::route;
+
+#[route("/x")]
+mod x;
+
+fn main() {}

@@ -1,0 +1,10 @@
+use route_runtime::route;
+
+#[route]
+mod nowhere {
+    pub async fn GET() -> &'static str {
+        "?"
+    }
+}
+
+fn main() {}

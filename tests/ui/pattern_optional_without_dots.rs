@@ -1,0 +1,10 @@
+use route_runtime::route;
+
+#[route("/docs/[[slug]]")]
+mod docs {
+    pub async fn GET() -> &'static str {
+        "docs"
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use route_runtime::route;
+
+#[route("/items/[type]")]
+mod item {
+    pub async fn GET() -> &'static str {
+        "item"
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use route_runtime::route;
+
+#[route("/search?q")]
+mod search {
+    pub async fn GET() -> &'static str {
+        "search"
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use route_runtime::route;
+
+#[route("/blog/")]
+mod blog {
+    pub async fn GET() -> &'static str {
+        "blog"
+    }
+}
+
+fn main() {}
