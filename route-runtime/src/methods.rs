@@ -15,7 +15,11 @@ pub(crate) fn automatic_options(allow: &HeaderValue) -> Response {
 /// Next.js omits it), or `400` for a method that no route handler can export.
 pub(crate) fn not_allowed(method: &Method, allow: &HeaderValue) -> Response {
     match RouteMethod::from_http(method) {
-        Some(_) => (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, allow.clone())]).into_response(),
+        Some(_) => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, allow.clone())],
+        )
+            .into_response(),
         None => unsupported_method(method),
     }
 }

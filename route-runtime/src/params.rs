@@ -185,7 +185,10 @@ pub fn dynamic<T: FromSegment>(raw: &mut RawParams, name: &'static str) -> Resul
 
 /// Generated code: the value of a `[...name]` field.
 #[doc(hidden)]
-pub fn catch_all<T: FromCatchAll>(raw: &mut RawParams, name: &'static str) -> Result<T, ParamError> {
+pub fn catch_all<T: FromCatchAll>(
+    raw: &mut RawParams,
+    name: &'static str,
+) -> Result<T, ParamError> {
     match raw.take(name) {
         Some(RawValue::Many(v)) => T::from_segments(v).map_err(|e| ParamError::invalid(name, e)),
         _ => Err(ParamError::missing(name)),

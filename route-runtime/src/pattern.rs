@@ -158,9 +158,7 @@ pub fn canonical_path(raw_path: &str) -> Option<String> {
         || !raw_path.starts_with('/')
         || (raw_path.len() > 1 && raw_path.ends_with('/'))
         || raw_path.contains("//")
-        || raw_path
-            .split('/')
-            .any(|s| is_dot(s) || is_dot_dot(s));
+        || raw_path.split('/').any(|s| is_dot(s) || is_dot_dot(s));
     if !needs_work {
         return None;
     }
@@ -394,14 +392,26 @@ mod tests {
 
     #[test]
     fn params_are_decoded_segment_by_segment() {
-        assert_eq!(one(TEAM, "/dashboard/a%20b", "team"), RawValue::One("a b".into()));
+        assert_eq!(
+            one(TEAM, "/dashboard/a%20b", "team"),
+            RawValue::One("a b".into())
+        );
         assert_eq!(
             one(BLOG, "/blog/a/b%2Fc/d%20e", "slug"),
             RawValue::Many(vec!["a".into(), "b/c".into(), "d e".into()])
         );
-        assert_eq!(one(TEAM, "/dashboard/a+b", "team"), RawValue::One("a+b".into()));
-        assert_eq!(one(TEAM, "/dashboard/%252F", "team"), RawValue::One("%2F".into()));
-        assert_eq!(one(TEAM, "/dashboard/%E4%B8%AD", "team"), RawValue::One("中".into()));
+        assert_eq!(
+            one(TEAM, "/dashboard/a+b", "team"),
+            RawValue::One("a+b".into())
+        );
+        assert_eq!(
+            one(TEAM, "/dashboard/%252F", "team"),
+            RawValue::One("%2F".into())
+        );
+        assert_eq!(
+            one(TEAM, "/dashboard/%E4%B8%AD", "team"),
+            RawValue::One("中".into())
+        );
         assert_eq!(one(DOCS, "/docs", "slug"), RawValue::Absent);
     }
 
@@ -415,7 +425,12 @@ mod tests {
 
     #[test]
     fn bad_encoding_is_an_error_naming_the_param() {
-        for bad in ["/dashboard/%zz", "/dashboard/%2", "/dashboard/%", "/dashboard/%FF"] {
+        for bad in [
+            "/dashboard/%zz",
+            "/dashboard/%2",
+            "/dashboard/%",
+            "/dashboard/%FF",
+        ] {
             let error = match_path(TEAM, bad).expect_err(bad);
             assert_eq!(error.param(), "team");
         }
@@ -425,13 +440,22 @@ mod tests {
     fn canonical_paths() {
         assert_eq!(canonical_path("/dashboard/1"), None);
         assert_eq!(canonical_path("/"), None);
-        assert_eq!(canonical_path("/dashboard/1/").as_deref(), Some("/dashboard/1"));
+        assert_eq!(
+            canonical_path("/dashboard/1/").as_deref(),
+            Some("/dashboard/1")
+        );
         assert_eq!(canonical_path("//api/hello").as_deref(), Some("/api/hello"));
         assert_eq!(canonical_path("/api//hello").as_deref(), Some("/api/hello"));
-        assert_eq!(canonical_path("/dashboard/a/../b").as_deref(), Some("/dashboard/b"));
+        assert_eq!(
+            canonical_path("/dashboard/a/../b").as_deref(),
+            Some("/dashboard/b")
+        );
         assert_eq!(canonical_path("/a/%2e%2E/b/./c").as_deref(), Some("/b/c"));
         assert_eq!(canonical_path("//evil.com/").as_deref(), Some("/evil.com"));
-        assert_eq!(canonical_path("/%2Fevil.com/").as_deref(), Some("/%2Fevil.com"));
+        assert_eq!(
+            canonical_path("/%2Fevil.com/").as_deref(),
+            Some("/%2Fevil.com")
+        );
         assert_eq!(canonical_path("/../../x").as_deref(), Some("/x"));
     }
 
@@ -441,17 +465,27 @@ mod tests {
         assert_eq!(axum_paths(BLOG), vec!["/blog/{*slug}"]);
         assert_eq!(axum_paths(DOCS), vec!["/docs", "/docs/{*slug}"]);
         assert_eq!(axum_paths(&[]), vec!["/"]);
-        assert_eq!(axum_paths(&[Segment::OptionalCatchAll("s")]), vec!["/", "/{*s}"]);
+        assert_eq!(
+            axum_paths(&[Segment::OptionalCatchAll("s")]),
+            vec!["/", "/{*s}"]
+        );
         assert_eq!(axum_paths(&[Segment::Static("{x}")]), vec!["/{{x}}"]);
     }
 
     #[test]
     fn conflicts() {
         let x: &[Segment] = &[Segment::Static("a"), Segment::Dynamic("x")];
-        let y: &[Segment] = &[Segment::Static("a"), Segment::Dynamic("y"), Segment::Static("b")];
+        let y: &[Segment] = &[
+            Segment::Static("a"),
+            Segment::Dynamic("y"),
+            Segment::Static("b"),
+        ];
         let stat: &[Segment] = &[Segment::Static("a"), Segment::Static("b")];
         assert_eq!(conflict(x, x), Some(ConflictKind::Duplicate));
-        assert_eq!(conflict(x, y), Some(ConflictKind::DifferentSlugNames("x", "y")));
+        assert_eq!(
+            conflict(x, y),
+            Some(ConflictKind::DifferentSlugNames("x", "y"))
+        );
         assert_eq!(conflict(x, stat), None, "static beats dynamic");
         assert_eq!(
             conflict(&[Segment::Static("docs")], DOCS),
@@ -463,7 +497,10 @@ mod tests {
             "different first segments never collide"
         );
         let blog_opt: &[Segment] = &[Segment::Static("blog"), Segment::OptionalCatchAll("slug")];
-        assert_eq!(conflict(BLOG, blog_opt), Some(ConflictKind::DifferentKinds("slug")));
+        assert_eq!(
+            conflict(BLOG, blog_opt),
+            Some(ConflictKind::DifferentKinds("slug"))
+        );
         assert_eq!(conflict(TEAM, &[Segment::Static("dashboard")]), None);
     }
 

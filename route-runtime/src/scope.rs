@@ -286,11 +286,7 @@ impl Headers {
 
     /// The first value of `name` (case-insensitive), if present and valid text.
     pub fn get(&self, name: &str) -> Option<String> {
-        self.read(|h| {
-            h.get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        })
+        self.read(|h| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned))
     }
 
     /// Every value of `name`, in order.

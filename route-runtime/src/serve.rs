@@ -97,7 +97,11 @@ where
 }
 
 /// Serves `app` on `listener` with `config`.
-pub async fn serve_with<S>(listener: TcpListener, app: S, config: ServeConfig) -> std::io::Result<()>
+pub async fn serve_with<S>(
+    listener: TcpListener,
+    app: S,
+    config: ServeConfig,
+) -> std::io::Result<()>
 where
     S: Service<Request<DeadlineBody<Incoming>>, Response = Response, Error = Infallible>
         + Clone

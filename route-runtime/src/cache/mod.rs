@@ -222,7 +222,9 @@ impl Cache {
         tokio::spawn(async move {
             let response = run_handler(info, &handler, parts, Body::empty(), state).await;
             let status = response.status();
-            let (_, entry) = cache.store_if_cacheable(&key, info, lifetime, response).await;
+            let (_, entry) = cache
+                .store_if_cacheable(&key, info, lifetime, response)
+                .await;
             if entry.is_none() {
                 tracing::warn!(
                     route = info.pattern,
