@@ -13,6 +13,11 @@ fn rt() -> TokenStream {
     quote!(::route_runtime::__private)
 }
 
+/// The runtime's hidden module, spanned on a user token so that errors through it land there.
+fn rt_at(span: Span) -> TokenStream {
+    quote_spanned!(span=> ::route_runtime::__private)
+}
+
 /// The module with its items plus the generated constants, `Params` and `router()`.
 pub fn route(route: &Route, module: ItemMod) -> TokenStream {
     let ItemMod {
@@ -298,9 +303,9 @@ fn router(route: &Route) -> TokenStream {
         #[doc = #doc]
         #[allow(unused_mut, unused_variables, clippy::let_unit_value)]
         pub fn router #generics () -> #rt::axum::Router<#state> {
-            #rt::RouteBuilder::<#state>::new(&ROUTE)
-                #(#handlers)*
-                .build()
+            let __builder = #rt::RouteBuilder::<#state>::new(&ROUTE);
+            #(#handlers)*
+            __builder.build()
         }
     }
 }
@@ -319,6 +324,7 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
         let ty = &arg.ty;
         // The whole statement carries the argument's span: a type that is not an extractor is
         // reported there, once.
+        let rt = rt_at(ty.span());
         extract.push(quote_spanned! {ty.span()=>
             let #name = match #rt::from_parts::<#ty, #state>(&mut __parts, &__state).await {
                 ::core::result::Result::Ok(v) => v,
@@ -329,6 +335,7 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
     match h.args.iter().zip(&names).find(|(a, _)| a.takes_body) {
         Some((arg, name)) => {
             let ty = &arg.ty;
+            let rt = rt_at(ty.span());
             extract.push(quote_spanned! {ty.span()=>
                 let #name = match #rt::from_request::<#ty, #state, _>(__parts, __body, &__state).await {
                     ::core::result::Result::Ok(v) => v,
@@ -343,19 +350,22 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
     } else {
         quote_spanned!(ident.span()=> #ident(#(#names),*))
     };
-    let respond = quote_spanned!(h.output_span=> #rt::into_response(__out));
+    let respond = {
+        let rt = rt_at(h.output_span);
+        quote_spanned!(h.output_span=> #rt::into_response(__out))
+    };
     // Spanned on the handler's name: what rustc reports about the closure as a whole (a future
     // that is not `Send`, an argument that is not an extractor) points at the handler, never at
     // the attribute.
     quote_spanned! {ident.span()=>
-        .handler(
+        let __builder = __builder.handler(
             #rt::RouteMethod::#method,
             |mut __parts: #rt::Parts, __body: #rt::Body, __state: #state| async move {
                 #(#extract)*
                 let __out = #call;
                 #respond
             },
-        )
+        );
     }
 }
 
