@@ -36,7 +36,7 @@ mod parse;
 /// Pattern grammar: static segments, `[name]`, `[...name]` (one or more segments, last),
 /// `[[...name]]` (zero or more, last), `(group)` (left out of the URL), and `/` itself.
 ///
-/// ```ignore
+/// ```text
 /// #[route("/dashboard/[team]")]
 /// mod team {
 ///     use route_runtime::{Json, Request, RouteContext};
@@ -79,7 +79,7 @@ pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// are a compile error naming both. `Routes<S>` is generic over the axum state: when nothing else
 /// fixes it (`.with_state(..)`, `serve(..)`), annotate it, e.g. `let routes: Routes = routes![..];`.
 ///
-/// ```ignore
+/// ```text
 /// let app: axum::Router = routes![hello, team].into_router();
 /// ```
 #[proc_macro]

@@ -1,2 +1,0 @@
-//! The example app (being written).
-fn main() {}
