@@ -1872,7 +1872,7 @@ macro_rules! cached_route {
 cached_route!(cache_pure, "/sec/cache/pure", |n| format!("render {n}")
     .into_response());
 cached_route!(cache_sets_cookie, "/sec/cache/sets-cookie", |n| {
-    cookies().set("sess", &format!("session-{n}"))?;
+    cookies().set("sess", format!("session-{n}"))?;
     format!("render {n}").into_response()
 });
 cached_route!(cache_own_set_cookie, "/sec/cache/own-set-cookie", |n| {
@@ -1969,7 +1969,8 @@ async fn responses_that_depend_on_the_request_are_never_shared() {
 
     // Two different clients each; the second must get its own render.
     type Renders = &'static AtomicUsize;
-    let cases: &[(&str, Renders, &[(&str, &str)], &[(&str, &str)])] = &[
+    type Headers = &'static [(&'static str, &'static str)];
+    let cases: &[(&str, Renders, Headers, Headers)] = &[
         (
             "/sec/cache/sets-cookie",
             &cache_sets_cookie::RENDERS,
