@@ -8,14 +8,16 @@ mod routes;
 async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
 
     let port: u16 = match std::env::var("PORT") {
         Ok(value) => value.parse().map_err(|_| {
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("PORT={value} is not a port"))
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("PORT={value} is not a port"),
+            )
         })?,
         Err(_) => 3000,
     };

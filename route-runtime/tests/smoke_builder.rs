@@ -24,25 +24,43 @@ static CACHED: RouteInfo = RouteInfo {
 
 fn app() -> axum::Router {
     let blog = RouteBuilder::<()>::new(&ROUTE)
-        .handler(RouteMethod::Get, |parts: Parts, _body: Body, _s: ()| async move {
-            let raw = parts.extensions.get::<RawParams>().cloned().unwrap();
-            into_response(format!("{:?}", raw.get("slug").unwrap()))
-        })
+        .handler(
+            RouteMethod::Get,
+            |parts: Parts, _body: Body, _s: ()| async move {
+                let raw = parts.extensions.get::<RawParams>().cloned().unwrap();
+                into_response(format!("{:?}", raw.get("slug").unwrap()))
+            },
+        )
         .build();
     let cached = RouteBuilder::<()>::new(&CACHED)
-        .handler(RouteMethod::Get, |_p: Parts, _b: Body, _s: ()| async move { into_response("fresh") })
+        .handler(RouteMethod::Get, |_p: Parts, _b: Body, _s: ()| async move {
+            into_response("fresh")
+        })
         .build();
-    Routes::new().add(&ROUTE, blog).add(&CACHED, cached).into_router()
+    Routes::new()
+        .add(&ROUTE, blog)
+        .add(&CACHED, cached)
+        .into_router()
 }
 
 async fn call(method: &str, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
     let res = app()
-        .oneshot(Request::builder().method(method).uri(uri).body(Body::empty()).unwrap())
+        .oneshot(
+            Request::builder()
+                .method(method)
+                .uri(uri)
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     let (parts, body) = res.into_parts();
     let bytes = body.collect().await.unwrap().to_bytes();
-    (parts.status, parts.headers, String::from_utf8_lossy(&bytes).into_owned())
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
 }
 
 #[tokio::test]
@@ -51,19 +69,37 @@ async fn smoke() {
     assert_eq!(s, 200);
     assert_eq!(b, r#"Many(["a", "b/c", "d e"])"#);
     let (s, h, b) = call("OPTIONS", "/blog/a").await;
-    assert_eq!((s.as_u16(), h["allow"].to_str().unwrap(), b.as_str()), (204, "GET, HEAD, OPTIONS", ""));
+    assert_eq!(
+        (s.as_u16(), h["allow"].to_str().unwrap(), b.as_str()),
+        (204, "GET, HEAD, OPTIONS", "")
+    );
     let (s, h, _) = call("POST", "/blog/a").await;
-    assert_eq!((s.as_u16(), h["allow"].to_str().unwrap()), (405, "GET, HEAD, OPTIONS"));
+    assert_eq!(
+        (s.as_u16(), h["allow"].to_str().unwrap()),
+        (405, "GET, HEAD, OPTIONS")
+    );
     let (s, h, b) = call("HEAD", "/blog/a").await;
     assert_eq!((s.as_u16(), b.as_str()), (200, ""));
     assert_eq!(h["content-length"], "11");
     let (s, h, _) = call("GET", "/blog/a/").await;
-    assert_eq!((s.as_u16(), h["location"].to_str().unwrap()), (308, "/blog/a"));
+    assert_eq!(
+        (s.as_u16(), h["location"].to_str().unwrap()),
+        (308, "/blog/a")
+    );
     let (s, _, b) = call("GET", "/blog/%zz").await;
     assert_eq!(s, 400, "{b}");
     let (s, h, _) = call("GET", "/cached").await;
-    assert_eq!((s.as_u16(), h["x-nextjs-cache"].to_str().unwrap()), (200, "MISS"));
+    assert_eq!(
+        (s.as_u16(), h["x-nextjs-cache"].to_str().unwrap()),
+        (200, "MISS")
+    );
     let (_, h, b) = call("GET", "/cached").await;
-    assert_eq!((h["x-nextjs-cache"].to_str().unwrap(), b.as_str()), ("HIT", "fresh"));
-    assert_eq!(h["cache-control"], "s-maxage=60, stale-while-revalidate=31535940");
+    assert_eq!(
+        (h["x-nextjs-cache"].to_str().unwrap(), b.as_str()),
+        ("HIT", "fresh")
+    );
+    assert_eq!(
+        h["cache-control"],
+        "s-maxage=60, stale-while-revalidate=31535940"
+    );
 }

@@ -275,7 +275,11 @@ async fn server() -> TestServer {
 }
 
 async fn get(server: &TestServer, path: &str) -> (u16, Option<String>, String) {
-    let response = client().get(server.url(path)).send().await.expect("request");
+    let response = client()
+        .get(server.url(path))
+        .send()
+        .await
+        .expect("request");
     let status = response.status().as_u16();
     let cache = response
         .headers()
@@ -291,7 +295,11 @@ fn hit(s: &str) -> Option<String> {
 #[tokio::test]
 async fn miss_then_hit_with_next_headers() {
     let server = server().await;
-    let first = client().get(server.url("/cache/hits")).send().await.unwrap();
+    let first = client()
+        .get(server.url("/cache/hits"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(first.status(), 200);
     assert_eq!(header(&first, "x-nextjs-cache"), "MISS");
     assert_eq!(
@@ -299,7 +307,11 @@ async fn miss_then_hit_with_next_headers() {
         "s-maxage=60, stale-while-revalidate=31535940"
     );
     assert_eq!(first.text().await.unwrap(), "render 1");
-    let second = client().get(server.url("/cache/hits")).send().await.unwrap();
+    let second = client()
+        .get(server.url("/cache/hits"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(header(&second, "x-nextjs-cache"), "HIT");
     assert_eq!(
         header(&second, "cache-control"),
@@ -309,27 +321,47 @@ async fn miss_then_hit_with_next_headers() {
     assert_eq!(runs(&HITS_RUNS), 1);
 
     // HEAD reads the GET entry, with no body.
-    let head = client().head(server.url("/cache/hits")).send().await.unwrap();
+    let head = client()
+        .head(server.url("/cache/hits"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(header(&head, "x-nextjs-cache"), "HIT");
     assert_eq!(head.text().await.unwrap(), "");
 
     // A POST runs its own handler and neither reads nor replaces the cached GET.
-    let post = client().post(server.url("/cache/hits")).send().await.unwrap();
+    let post = client()
+        .post(server.url("/cache/hits"))
+        .send()
+        .await
+        .unwrap();
     assert!(post.headers().get("x-nextjs-cache").is_none());
     assert_eq!(post.text().await.unwrap(), "posted");
-    assert_eq!(get(&server, "/cache/hits").await, (200, hit("HIT"), "render 1".into()));
+    assert_eq!(
+        get(&server, "/cache/hits").await,
+        (200, hit("HIT"), "render 1".into())
+    );
     assert_eq!(runs(&HITS_RUNS), 1);
 }
 
 #[tokio::test]
 async fn stale_is_served_at_once_then_regenerated_once() {
     let server = server().await;
-    assert_eq!(get(&server, "/cache/stale").await, (200, hit("MISS"), "render 1".into()));
-    assert_eq!(get(&server, "/cache/stale").await, (200, hit("HIT"), "render 1".into()));
+    assert_eq!(
+        get(&server, "/cache/stale").await,
+        (200, hit("MISS"), "render 1".into())
+    );
+    assert_eq!(
+        get(&server, "/cache/stale").await,
+        (200, hit("HIT"), "render 1".into())
+    );
     tokio::time::sleep(Duration::from_millis(1100)).await;
     // Past the window: the stale copy at once, and one background regeneration.
     let (status, cache, body) = get(&server, "/cache/stale").await;
-    assert_eq!((status, cache, body), (200, hit("STALE"), "render 1".into()));
+    assert_eq!(
+        (status, cache, body),
+        (200, hit("STALE"), "render 1".into())
+    );
     let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
     while runs(&STALE_RUNS) < 2 {
         assert!(tokio::time::Instant::now() < deadline, "no regeneration");
@@ -373,7 +405,11 @@ async fn static_routes_are_rendered_at_startup() {
     let app = routes.into_prerendered_router().await;
     assert_eq!(runs(&PRERENDER_RUNS), 1, "rendered before serving");
     let server = TestServer::start(app).await;
-    let response = client().get(server.url("/cache/prerendered")).send().await.unwrap();
+    let response = client()
+        .get(server.url("/cache/prerendered"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(header(&response, "x-nextjs-cache"), "HIT");
     assert_eq!(header(&response, "cache-control"), "s-maxage=31536000");
     assert_eq!(runs(&PRERENDER_RUNS), 1);
@@ -391,7 +427,11 @@ async fn twice(server: &TestServer, path: &str) -> [(u16, Option<String>); 2] {
 async fn responses_that_set_cookies_are_never_shared() {
     let server = server().await;
     for _ in 0..2 {
-        let response = client().get(server.url("/cache/sets-cookie")).send().await.unwrap();
+        let response = client()
+            .get(server.url("/cache/sets-cookie"))
+            .send()
+            .await
+            .unwrap();
         assert!(response.headers().get("x-nextjs-cache").is_none());
         assert_eq!(
             header(&response, "set-cookie"),
@@ -426,11 +466,20 @@ async fn handlers_that_read_request_data_are_not_cached() {
 #[tokio::test]
 async fn non_200_private_vary_and_oversized_are_not_cached() {
     let server = server().await;
-    assert_eq!(twice(&server, "/cache/status").await, [(202, None), (202, None)]);
+    assert_eq!(
+        twice(&server, "/cache/status").await,
+        [(202, None), (202, None)]
+    );
     assert_eq!(runs(&STATUS_RUNS), 2);
-    assert_eq!(twice(&server, "/cache/private").await, [(200, None), (200, None)]);
+    assert_eq!(
+        twice(&server, "/cache/private").await,
+        [(200, None), (200, None)]
+    );
     assert_eq!(runs(&PRIVATE_RUNS), 2);
-    assert_eq!(twice(&server, "/cache/vary").await, [(200, None), (200, None)]);
+    assert_eq!(
+        twice(&server, "/cache/vary").await,
+        [(200, None), (200, None)]
+    );
     assert_eq!(runs(&VARY_RUNS), 2);
     // Over the 16 KiB cap: served whole, not stored.
     let (status, cache, body) = get(&server, "/cache/big").await;
@@ -444,11 +493,19 @@ async fn non_200_private_vary_and_oversized_are_not_cached() {
 async fn requests_with_authorization_bypass_the_cache() {
     let server = server().await;
     let url = server.url("/cache/auth");
-    let authed = client().get(&url).header("authorization", "Bearer x").send().await.unwrap();
+    let authed = client()
+        .get(&url)
+        .header("authorization", "Bearer x")
+        .send()
+        .await
+        .unwrap();
     assert!(authed.headers().get("x-nextjs-cache").is_none());
     assert_eq!(authed.text().await.unwrap(), "render 1");
     // Nothing was stored: the next anonymous request is a MISS that renders again.
-    assert_eq!(get(&server, "/cache/auth").await, (200, hit("MISS"), "render 2".into()));
+    assert_eq!(
+        get(&server, "/cache/auth").await,
+        (200, hit("MISS"), "render 2".into())
+    );
 }
 
 #[tokio::test]
@@ -477,24 +534,54 @@ async fn the_key_is_the_normalised_query_never_a_header() {
 #[tokio::test]
 async fn revalidate_tag_and_path_make_the_next_request_regenerate() {
     let server = server().await;
-    assert_eq!(get(&server, "/cache/tagged").await, (200, hit("MISS"), "render 1".into()));
-    assert_eq!(get(&server, "/cache/tagged").await, (200, hit("HIT"), "render 1".into()));
-    let post = client().post(server.url("/cache/tagged")).send().await.unwrap();
+    assert_eq!(
+        get(&server, "/cache/tagged").await,
+        (200, hit("MISS"), "render 1".into())
+    );
+    assert_eq!(
+        get(&server, "/cache/tagged").await,
+        (200, hit("HIT"), "render 1".into())
+    );
+    let post = client()
+        .post(server.url("/cache/tagged"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(post.text().await.unwrap(), "revalidated");
-    assert_eq!(get(&server, "/cache/tagged").await, (200, hit("MISS"), "render 2".into()));
+    assert_eq!(
+        get(&server, "/cache/tagged").await,
+        (200, hit("MISS"), "render 2".into())
+    );
 
-    assert_eq!(get(&server, "/cache/by-path").await, (200, hit("MISS"), "render 1".into()));
-    assert_eq!(get(&server, "/cache/by-path").await, (200, hit("HIT"), "render 1".into()));
-    let delete = client().delete(server.url("/cache/by-path")).send().await.unwrap();
+    assert_eq!(
+        get(&server, "/cache/by-path").await,
+        (200, hit("MISS"), "render 1".into())
+    );
+    assert_eq!(
+        get(&server, "/cache/by-path").await,
+        (200, hit("HIT"), "render 1".into())
+    );
+    let delete = client()
+        .delete(server.url("/cache/by-path"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(delete.text().await.unwrap(), "revalidated");
-    assert_eq!(get(&server, "/cache/by-path").await, (200, hit("MISS"), "render 2".into()));
+    assert_eq!(
+        get(&server, "/cache/by-path").await,
+        (200, hit("MISS"), "render 2".into())
+    );
 }
 
 #[tokio::test]
 async fn force_dynamic_is_never_cached() {
     let server = server().await;
     for _ in 0..2 {
-        let response = client().get(server.url("/cache/force-dynamic")).send().await.unwrap();
+        let response = client()
+            .get(server.url("/cache/force-dynamic"))
+            .send()
+            .await
+            .unwrap();
         assert!(response.headers().get("x-nextjs-cache").is_none());
         assert_eq!(
             header(&response, "cache-control"),
@@ -521,7 +608,10 @@ async fn force_static_strips_the_request_and_ignores_the_query() {
         "query=None cookie=None header=None"
     );
     let (_, cache, body) = get(&server, "/cache/force-static?q=2").await;
-    assert_eq!((cache, body.as_str()), (hit("HIT"), "query=None cookie=None header=None"));
+    assert_eq!(
+        (cache, body.as_str()),
+        (hit("HIT"), "query=None cookie=None header=None")
+    );
     assert_eq!(runs(&STATIC_RUNS), 1);
 }
 
@@ -537,17 +627,21 @@ async fn dynamic_error_routes_that_read_request_data_answer_500() {
     assert_eq!(response.status(), 500);
     assert_eq!(response.text().await.unwrap(), "", "no message sent");
     // A Dynamic::Error route that reads nothing is cached forever (Next.js's string form works too).
-    assert_eq!(twice(&server, "/cache/error-mode-clean").await, [
-        (200, hit("MISS")),
-        (200, hit("HIT"))
-    ]);
+    assert_eq!(
+        twice(&server, "/cache/error-mode-clean").await,
+        [(200, hit("MISS")), (200, hit("HIT"))]
+    );
 }
 
 #[tokio::test]
 async fn max_duration_answers_504() {
     let server = server().await;
     let started = std::time::Instant::now();
-    let response = client().get(server.url("/cache/slow")).send().await.unwrap();
+    let response = client()
+        .get(server.url("/cache/slow"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 504);
     let elapsed = started.elapsed();
     assert!(elapsed >= Duration::from_millis(900), "{elapsed:?}");

@@ -22,7 +22,9 @@ impl TestServer {
 
     /// Same, with `config` (its shutdown signal is replaced by the server's own).
     pub async fn start_with(app: axum::Router, config: ServeConfig) -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();
         let config = config.shutdown_signal(async {
