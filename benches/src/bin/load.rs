@@ -1,0 +1,595 @@
+//! HTTP/1.1 keep-alive load generator: hand-written axum vs `#[route]`-generated handlers, run as
+//! child processes (`bench-server`), alternating A B / B A rounds in one run, printing requests/s,
+//! p50, p99, ratios and each server's peak resident memory (VmHWM).
+//!
+//! ```text
+//! load [--smoke] [--duration SECS] [--rounds N] [--connections C] [--client-threads T]
+//!      [--server-threads T (default 1; 0 = one per core)] [--only NAME]...
+//! load --url http://127.0.0.1:3000/api/hello [--label next] [--pid PID]
+//!      [--against gen|hand|axum-serve] [--against-path /api/hello]
+//! ```
+//! The second form loads an external server (Next.js, see `benches/scripts/nextjs.sh`), optionally
+//! alternating with one of our servers on the same path. No figure is ever asserted; the process
+//! fails only when a server answers with the wrong status (a broken benchmark, not a slow one).
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper::header::{HeaderName, HeaderValue, HOST};
+use hyper::{Method, Request};
+use hyper_util::rt::TokioIo;
+use route_benches::stats::{fmt_ns, mark, median, quantile};
+use route_benches::{arg, args_all, smoke_requested};
+
+/// One server under load.
+struct Target {
+    label: String,
+    addr: SocketAddr,
+    host: String,
+    pid: Option<u32>,
+    child: Option<Child>,
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Req {
+    method: Method,
+    path: String,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    expect: u16,
+}
+
+impl Req {
+    fn get(path: &str) -> Self {
+        Req {
+            method: Method::GET,
+            path: path.to_owned(),
+            headers: Vec::new(),
+            expect: 200,
+        }
+    }
+    fn method(mut self, method: Method, expect: u16) -> Self {
+        self.method = method;
+        self.expect = expect;
+        self
+    }
+    fn header(mut self, name: &'static str, value: &'static str) -> Self {
+        self.headers.push((
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ));
+        self
+    }
+}
+
+struct Scenario {
+    name: &'static str,
+    /// Index of the baseline target (A) and the measured one (B).
+    a: usize,
+    b: usize,
+    req_a: Req,
+    req_b: Req,
+    /// Target for B/A requests/s, and for B/A p99 (None: not a target).
+    rps_target: Option<f64>,
+    p99_target: Option<f64>,
+}
+
+#[derive(Default)]
+struct Side {
+    rps: Vec<f64>,
+    latencies: Vec<u64>,
+    requests: u64,
+    errors: u64,
+    bad_status: u64,
+}
+
+struct RoundResult {
+    requests: u64,
+    errors: u64,
+    bad_status: u64,
+    elapsed: Duration,
+    latencies: Vec<u64>,
+}
+
+fn spawn_server(kind: &str, threads: Option<usize>) -> Target {
+    let exe = std::env::current_exe().expect("current exe");
+    let server = exe.with_file_name("bench-server");
+    let mut cmd = Command::new(&server);
+    cmd.arg(kind)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if let Some(t) = threads {
+        cmd.arg("--threads").arg(t.to_string());
+    }
+    let mut child = cmd.spawn().unwrap_or_else(|e| {
+        panic!(
+            "cannot start {} (build it with `cargo build --release -p route-benches`): {e}",
+            server.display()
+        )
+    });
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("bench-server output");
+    let addr: SocketAddr = line
+        .trim()
+        .strip_prefix("LISTEN ")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("bench-server {kind} printed {line:?}"));
+    Target {
+        label: kind.to_owned(),
+        addr,
+        host: addr.to_string(),
+        pid: Some(child.id()),
+        child: Some(child),
+    }
+}
+
+fn external_target(url: &str, label: &str, pid: Option<u32>) -> (Target, String) {
+    let rest = url
+        .strip_prefix("http://")
+        .unwrap_or_else(|| panic!("--url must be http://host:port/path, got {url}"));
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let authority = authority.replace("localhost", "127.0.0.1");
+    let addr: SocketAddr = authority
+        .parse()
+        .unwrap_or_else(|_| panic!("--url needs a numeric loopback address and a port: {url}"));
+    assert!(
+        addr.ip().is_loopback(),
+        "load only targets loopback addresses, not {addr}"
+    );
+    (
+        Target {
+            label: label.to_owned(),
+            addr,
+            host: authority,
+            pid,
+            child: None,
+        },
+        path.to_owned(),
+    )
+}
+
+/// Peak and current resident memory of `pid` and its descendants, in KiB.
+fn memory_kib(pid: u32) -> (u64, u64) {
+    let mut hwm = 0;
+    let mut rss = 0;
+    let mut stack = vec![pid];
+    while let Some(p) = stack.pop() {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{p}/status")) {
+            for line in status.lines() {
+                let value = |l: &str| -> u64 {
+                    l.split_whitespace()
+                        .nth(1)
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0)
+                };
+                if line.starts_with("VmHWM:") {
+                    hwm += value(line);
+                } else if line.starts_with("VmRSS:") {
+                    rss += value(line);
+                }
+            }
+        }
+        if let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) {
+            for task in tasks.flatten() {
+                if let Ok(children) = std::fs::read_to_string(task.path().join("children")) {
+                    stack.extend(
+                        children
+                            .split_whitespace()
+                            .filter_map(|c| c.parse::<u32>().ok()),
+                    );
+                }
+            }
+        }
+    }
+    (hwm, rss)
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<Empty<Bytes>>;
+
+async fn connect(addr: SocketAddr) -> std::io::Result<Sender> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(std::io::Error::other)?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(sender)
+}
+
+fn build(req: &Req, host: &str) -> Request<Empty<Bytes>> {
+    let mut builder = Request::builder()
+        .method(req.method.clone())
+        .uri(req.path.as_str())
+        .header(HOST, host);
+    for (name, value) in &req.headers {
+        builder = builder.header(name, value);
+    }
+    builder.body(Empty::new()).expect("valid request")
+}
+
+/// One round: `connections` keep-alive connections sending back to back for `duration`.
+async fn run_round(
+    target: &Target,
+    req: &Req,
+    connections: usize,
+    duration: Duration,
+) -> RoundResult {
+    let mut senders = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        match connect(target.addr).await {
+            Ok(s) => senders.push(s),
+            Err(e) => eprintln!("connect to {} failed: {e}", target.addr),
+        }
+    }
+    let start = Instant::now();
+    let deadline = start + duration;
+    let mut tasks = Vec::with_capacity(senders.len());
+    for mut sender in senders {
+        let req = req.clone();
+        let host = target.host.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(1 << 16);
+            let (mut errors, mut bad) = (0u64, 0u64);
+            while Instant::now() < deadline {
+                if sender.ready().await.is_err() {
+                    errors += 1;
+                    break;
+                }
+                let request = build(&req, &host);
+                let t = Instant::now();
+                let response = match sender.send_request(request).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        errors += 1;
+                        break;
+                    }
+                };
+                let status = response.status().as_u16();
+                if response.into_body().collect().await.is_err() {
+                    errors += 1;
+                    break;
+                }
+                latencies.push(t.elapsed().as_nanos() as u64);
+                if status != req.expect {
+                    bad += 1;
+                }
+            }
+            (latencies, errors, bad)
+        }));
+    }
+    let mut result = RoundResult {
+        requests: 0,
+        errors: 0,
+        bad_status: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+    };
+    for task in tasks {
+        let (lat, errors, bad) = task.await.expect("load task");
+        result.requests += lat.len() as u64;
+        result.latencies.extend(lat);
+        result.errors += errors;
+        result.bad_status += bad;
+    }
+    result.elapsed = start.elapsed();
+    result
+}
+
+/// One request, to check the status (and show the cache header where there is one).
+async fn probe(target: &Target, req: &Req) -> Result<(u16, Option<String>), String> {
+    let mut sender = connect(target.addr).await.map_err(|e| e.to_string())?;
+    sender.ready().await.map_err(|e| e.to_string())?;
+    let response = sender
+        .send_request(build(req, &target.host))
+        .await
+        .map_err(|e| e.to_string())?;
+    let cache = response
+        .headers()
+        .get("x-nextjs-cache")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let status = response.status().as_u16();
+    let _ = response.into_body().collect().await;
+    Ok((status, cache))
+}
+
+fn machine_line() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{cores} cores, {cpu}, load average {}", loadavg())
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+fn main() {
+    let smoke = smoke_requested();
+    let duration =
+        Duration::from_secs_f64(arg("--duration").unwrap_or(if smoke { 0.2 } else { 3.0 }));
+    let rounds: usize = arg("--rounds").unwrap_or(if smoke { 1 } else { 5 });
+    let connections: usize = arg("--connections").unwrap_or(if smoke { 4 } else { 32 });
+    let client_threads: usize = arg("--client-threads").unwrap_or(1);
+    // One server worker + one client thread on a 2-core machine: no oversubscription, and
+    // per-round ratios an order of magnitude steadier than with the default (one per core).
+    // `--server-threads 0` keeps Tokio's default.
+    let server_threads: Option<usize> = match arg::<usize>("--server-threads").unwrap_or(1) {
+        0 => None,
+        n => Some(n),
+    };
+    let warmup = if smoke {
+        Duration::from_millis(50)
+    } else {
+        Duration::from_millis(500)
+    };
+    let only = args_all("--only");
+
+    let mut targets: Vec<Target> = Vec::new();
+    let mut scenarios: Vec<Scenario> = Vec::new();
+    if let Some(url) = arg::<String>("--url") {
+        let label: String = arg("--label").unwrap_or_else(|| "external".into());
+        let (ext, path) = external_target(&url, &label, arg("--pid"));
+        targets.push(ext);
+        let against: Option<String> = arg("--against");
+        let (b, req_b) = match against {
+            Some(kind) => {
+                targets.push(spawn_server(&kind, server_threads));
+                let p: String = arg("--against-path").unwrap_or_else(|| path.clone());
+                (1, Req::get(&p))
+            }
+            None => (0, Req::get(&path)),
+        };
+        let name: &'static str = Box::leak(
+            format!(
+                "hello: {label} (A) vs {} (B)",
+                arg::<String>("--against").unwrap_or_else(|| label.clone())
+            )
+            .into_boxed_str(),
+        );
+        scenarios.push(Scenario {
+            name,
+            a: 0,
+            b,
+            req_a: Req::get(&path),
+            req_b,
+            rps_target: None,
+            p99_target: None,
+        });
+    } else {
+        targets.push(spawn_server("hand", server_threads)); // 0
+        targets.push(spawn_server("gen", server_threads)); // 1
+        targets.push(spawn_server("axum-serve", server_threads)); // 2
+        let pair = |name, req: Req, rps, p99| Scenario {
+            name,
+            a: 0,
+            b: 1,
+            req_a: req.clone(),
+            req_b: req,
+            rps_target: Some(rps),
+            p99_target: p99,
+        };
+        scenarios.push(pair("hello JSON", Req::get("/api/hello"), 0.97, Some(1.1)));
+        scenarios.push(pair(
+            "dynamic param",
+            Req::get("/users/42"),
+            0.97,
+            Some(1.1),
+        ));
+        scenarios.push(pair(
+            "catch-all",
+            Req::get("/blog/2024/rust/route-handlers"),
+            0.97,
+            Some(1.1),
+        ));
+        scenarios.push(pair(
+            "cookies() read+set",
+            Req::get("/api/cookies").header("cookie", "token=abc123; theme=dark"),
+            0.97,
+            Some(1.1),
+        ));
+        scenarios.push(pair(
+            "auto OPTIONS",
+            Req::get("/api/hello").method(Method::OPTIONS, 204),
+            0.97,
+            Some(1.1),
+        ));
+        scenarios.push(pair(
+            "HEAD from GET",
+            Req::get("/api/hello").method(Method::HEAD, 200),
+            0.97,
+            Some(1.1),
+        ));
+        scenarios.push(pair(
+            "REVALIDATE=60, 2ms handler (cached) vs trivial",
+            Req::get("/api/cached"),
+            0.9,
+            None,
+        ));
+        scenarios.push(Scenario {
+            name: "hello JSON: axum::serve (A) vs gen + route_runtime::serve (B)",
+            a: 2,
+            b: 1,
+            req_a: Req::get("/api/hello"),
+            req_b: Req::get("/api/hello"),
+            rps_target: None,
+            p99_target: None,
+        });
+        if !only.is_empty() {
+            scenarios.retain(|s| only.iter().any(|o| s.name.contains(o.as_str())));
+        }
+    }
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(client_threads.max(1))
+        .enable_all()
+        .build()
+        .expect("runtime");
+
+    println!("# load: HTTP/1.1 keep-alive over loopback, alternating A B / B A rounds");
+    println!("machine: {}", machine_line());
+    println!(
+        "rounds: {rounds} × {:.1}s per side, {connections} connections, client threads {client_threads}, server threads {}{}",
+        duration.as_secs_f64(),
+        server_threads.map_or("default".to_string(), |t| t.to_string()),
+        if smoke { " (smoke: figures meaningless)" } else { "" }
+    );
+    for t in &targets {
+        println!("server {:<11} {} pid {:?}", t.label, t.addr, t.pid);
+    }
+    println!();
+
+    let mut broken = false;
+    let mut summary = Vec::new();
+    rt.block_on(async {
+        for sc in &scenarios {
+            let pairs = [(sc.a, &sc.req_a), (sc.b, &sc.req_b)];
+            // Correctness first: both sides answer the expected status.
+            for (i, req) in pairs {
+                // Twice: a cached route shows MISS then HIT.
+                let _ = probe(&targets[i], req).await;
+                match probe(&targets[i], req).await {
+                    Ok((status, cache)) => {
+                        if status != req.expect {
+                            broken = true;
+                            eprintln!(
+                                "BROKEN: {} {} {} answered {status}, expected {}",
+                                targets[i].label, req.method, req.path, req.expect
+                            );
+                        }
+                        if let Some(cache) = cache {
+                            println!("  ({} {} → x-nextjs-cache: {cache})", targets[i].label, req.path);
+                        }
+                    }
+                    Err(e) => {
+                        broken = true;
+                        eprintln!("BROKEN: {} {}: {e}", targets[i].label, req.path);
+                    }
+                }
+            }
+            // Warm-up, not recorded.
+            for (i, req) in pairs {
+                run_round(&targets[i], req, connections, warmup).await;
+            }
+            let mut sides = [Side::default(), Side::default()];
+            let mut ratios = Vec::new();
+            for round in 0..rounds {
+                let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+                let mut rps = [0.0; 2];
+                for s in order {
+                    let (i, req) = pairs[s];
+                    let r = run_round(&targets[i], req, connections, duration).await;
+                    rps[s] = r.requests as f64 / r.elapsed.as_secs_f64();
+                    let side = &mut sides[s];
+                    side.rps.push(rps[s]);
+                    side.requests += r.requests;
+                    side.errors += r.errors;
+                    side.bad_status += r.bad_status;
+                    side.latencies.extend(r.latencies);
+                }
+                if rps[0] > 0.0 {
+                    ratios.push(rps[1] / rps[0]);
+                }
+            }
+            for side in &mut sides {
+                side.latencies.sort_unstable();
+            }
+            println!("## {}", sc.name);
+            println!(
+                "  {:<12} {:>11} {:>10} {:>10} {:>10} {:>8}",
+                "server", "req/s", "p50", "p99", "requests", "errors"
+            );
+            let mut p = [(0u64, 0u64); 2];
+            for (s, (i, _)) in pairs.iter().enumerate() {
+                let side = &sides[s];
+                p[s] = (quantile(&side.latencies, 0.5), quantile(&side.latencies, 0.99));
+                println!(
+                    "  {:<12} {:>11.0} {:>10} {:>10} {:>10} {:>8}",
+                    if sc.a == sc.b { format!("{} ({})", targets[*i].label, if s == 0 { "A" } else { "B" }) } else { targets[*i].label.clone() },
+                    median(&side.rps),
+                    fmt_ns(p[s].0 as f64),
+                    fmt_ns(p[s].1 as f64),
+                    side.requests,
+                    side.errors + side.bad_status
+                );
+                if side.bad_status > 0 {
+                    broken = true;
+                    eprintln!("BROKEN: {} answered {} wrong statuses", targets[*i].label, side.bad_status);
+                }
+            }
+            let rps_ratio = median(&ratios);
+            let p50_ratio = p[1].0 as f64 / p[0].0.max(1) as f64;
+            let p99_ratio = p[1].1 as f64 / p[0].1.max(1) as f64;
+            let rps_note = sc
+                .rps_target
+                .map(|t| format!(" (target ≥ {t}: {})", mark(rps_ratio >= t)))
+                .unwrap_or_default();
+            let p99_note = sc
+                .p99_target
+                .map(|t| format!(" (target ≤ {t}: {})", mark(p99_ratio <= t)))
+                .unwrap_or_default();
+            println!(
+                "  ratio B/A    req/s {rps_ratio:.3}×{rps_note}  p50 {p50_ratio:.3}×  p99 {p99_ratio:.3}×{p99_note}  (per-round req/s ratios: {})",
+                ratios.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(" ")
+            );
+            println!();
+            summary.push((sc.name, rps_ratio, p99_ratio, rps_note, p99_note));
+        }
+    });
+
+    println!("## summary (B/A)");
+    for (name, rps, p99, rps_note, p99_note) in &summary {
+        println!("  {name:<62} req/s {rps:.3}×{rps_note}  p99 {p99:.3}×{p99_note}");
+    }
+    println!();
+    println!("## peak resident memory (VmHWM, process and descendants)");
+    for t in &targets {
+        match t.pid {
+            Some(pid) => {
+                let (hwm, rss) = memory_kib(pid);
+                println!(
+                    "  {:<12} peak {:>8.1} MiB   now {:>8.1} MiB",
+                    t.label,
+                    hwm as f64 / 1024.0,
+                    rss as f64 / 1024.0
+                );
+            }
+            None => println!("  {:<12} (no --pid given: not read)", t.label),
+        }
+    }
+    println!("load average at end: {}", loadavg());
+    drop(targets);
+    if broken {
+        eprintln!("some server answered wrongly: the figures above are not comparable");
+        std::process::exit(1);
+    }
+}
