@@ -40,16 +40,23 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        // The dispatcher puts the matched params in the extensions, which a client cannot set.
-        let Some(raw) = parts.extensions.get::<RawParams>() else {
-            return Err(RouteError::internal(
-                "RouteContext used outside a #[route] handler: no matched params",
-            )
-            .into_response());
+        // The dispatcher puts the matched params in the extensions (a client cannot set them);
+        // a route without params has none, and taking them avoids a copy.
+        let (mut raw, matched) = match parts.extensions.remove::<RawParams>() {
+            Some(raw) => (raw, true),
+            None => (RawParams::default(), false),
         };
-        let mut raw = raw.clone();
         P::from_params(&mut raw)
             .map(|params| RouteContext { params })
-            .map_err(|e| RouteError::from_param_error(&e).into_response())
+            .map_err(|e| {
+                if matched {
+                    RouteError::from_param_error(&e).into_response()
+                } else {
+                    RouteError::internal(
+                        "RouteContext used outside a #[route] handler: no matched params",
+                    )
+                    .into_response()
+                }
+            })
     }
 }

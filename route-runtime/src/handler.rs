@@ -192,9 +192,14 @@ where
             Err(e) => return RouteError::from_param_error(&e).into_response(),
         };
         let (mut parts, body) = request.into_parts();
-        parts.extensions.insert(params);
+        // Extensions allocate on first insert: a static route with the default limit needs none.
+        if !params.is_empty() {
+            parts.extensions.insert(params);
+        }
         let limit = route.info.config.body_limit.unwrap_or(DEFAULT_BODY_LIMIT);
-        parts.extensions.insert(BodyLimit(limit));
+        if route.info.config.body_limit.is_some() {
+            parts.extensions.insert(BodyLimit(limit));
+        }
         // A GET or HEAD body is never handed to the handler (as in Next.js).
         let body = if matches!(method, RouteMethod::Get | RouteMethod::Head) {
             Body::empty()

@@ -32,6 +32,11 @@ impl RawParams {
         self.values.push((name, value));
     }
 
+    /// Whether the pattern had no params.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
     /// The value of `name`, if the pattern has it.
     pub fn get(&self, name: &str) -> Option<&RawValue> {
         self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
