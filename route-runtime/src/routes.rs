@@ -132,30 +132,8 @@ where
 
     /// The first pair of routes that collide, if any.
     pub fn check(&self) -> Result<(), RouteConflict> {
-        // Routes with different leading static segments never collide, so only routes in the
-        // same bucket are compared: near-linear for large, spread-out route sets.
-        let mut buckets: BTreeMap<Option<&str>, Vec<&'static RouteInfo>> = BTreeMap::new();
-        for (info, _) in &self.entries {
-            let bucket = match info.segments.first() {
-                Some(Segment::Static(s)) => Some(*s),
-                _ => None,
-            };
-            buckets.entry(bucket).or_default().push(info);
-        }
-        for infos in buckets.values() {
-            for (i, a) in infos.iter().enumerate() {
-                for b in &infos[i + 1..] {
-                    if let Some(kind) = conflict(a.segments, b.segments) {
-                        return Err(RouteConflict {
-                            first: a.pattern,
-                            second: b.pattern,
-                            message: conflict_message(a, b, kind),
-                        });
-                    }
-                }
-            }
-        }
-        Ok(())
+        let infos: Vec<&'static RouteInfo> = self.entries.iter().map(|(info, _)| *info).collect();
+        check_group(&infos, 0)
     }
 
     /// One axum router serving every route, or the first conflict.
@@ -240,4 +218,39 @@ fn describe_caching(info: &RouteInfo) -> String {
     format!("{kind} {revalidate}{dynamic}")
         .trim_end()
         .to_string()
+}
+
+/// Finds a conflict among `infos`, which agree on their first `depth` segments.
+///
+/// A static segment never collides with a dynamic one (static wins) nor with the end of a path,
+/// so routes with a static segment at `depth` are only compared within their own text's bucket,
+/// level by level: near-linear even when thousands of routes share a prefix such as `/api/v1`.
+/// The rest (dynamic, catch-all, or ended at `depth`) are compared pairwise.
+fn check_group(infos: &[&'static RouteInfo], depth: usize) -> Result<(), RouteConflict> {
+    if infos.len() < 2 {
+        return Ok(());
+    }
+    let mut by_text: BTreeMap<&str, Vec<&'static RouteInfo>> = BTreeMap::new();
+    let mut others = Vec::new();
+    for info in infos {
+        match info.segments.get(depth) {
+            Some(Segment::Static(text)) => by_text.entry(*text).or_default().push(*info),
+            _ => others.push(*info),
+        }
+    }
+    for (i, a) in others.iter().enumerate() {
+        for b in &others[i + 1..] {
+            if let Some(kind) = conflict(a.segments, b.segments) {
+                return Err(RouteConflict {
+                    first: a.pattern,
+                    second: b.pattern,
+                    message: conflict_message(a, b, kind),
+                });
+            }
+        }
+    }
+    for group in by_text.values() {
+        check_group(group, depth + 1)?;
+    }
+    Ok(())
 }

@@ -271,3 +271,37 @@ async fn routes_live_inside_an_existing_axum_app_behind_tower_layers() {
     let res = client().get(url("/dashboard/7/")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
 }
+
+#[route("/api/v1/[a]/x")]
+mod deep_a {
+    pub async fn GET() {}
+}
+
+#[route("/api/v1/[b]/y")]
+mod deep_b {
+    pub async fn GET() {}
+}
+
+#[route("/api/v1/static/x")]
+mod deep_static {
+    pub async fn GET() {}
+}
+
+#[test]
+fn conflicts_below_a_shared_prefix_are_found() {
+    // A static sibling of a dynamic segment is not a conflict.
+    let fine = Routes::<()>::new()
+        .add(&deep_a::ROUTE, deep_a::router())
+        .add(&deep_static::ROUTE, deep_static::router());
+    assert!(fine.try_into_router().is_ok());
+    // Different slug names at the same position, three segments down.
+    let clash = Routes::<()>::new()
+        .add(&deep_static::ROUTE, deep_static::router())
+        .add(&deep_a::ROUTE, deep_a::router())
+        .add(&deep_b::ROUTE, deep_b::router());
+    let error = clash.try_into_router().unwrap_err().to_string();
+    assert!(
+        error.contains("/api/v1/[a]/x") && error.contains("/api/v1/[b]/y"),
+        "{error}"
+    );
+}
