@@ -154,11 +154,13 @@ pub fn decode_segment(name: &str, raw: &str) -> Result<String, ParamError> {
 /// Repeated slashes are collapsed, `.` and `..` segments resolved (also when written `%2e`), and a
 /// trailing slash removed (except for `/` itself). The result stays percent-encoded as it came.
 pub fn canonical_path(raw_path: &str) -> Option<String> {
-    let needs_work = raw_path.is_empty()
-        || !raw_path.starts_with('/')
-        || (raw_path.len() > 1 && raw_path.ends_with('/'))
-        || raw_path.contains("//")
-        || raw_path.split('/').any(|s| is_dot(s) || is_dot_dot(s));
+    // The fast path runs on every request: one pass, no allocation.
+    let needs_work = raw_path != "/"
+        && (!raw_path.starts_with('/')
+            || raw_path
+                .split('/')
+                .skip(1)
+                .any(|s| s.is_empty() || is_dot(s) || is_dot_dot(s)));
     if !needs_work {
         return None;
     }
@@ -182,10 +184,10 @@ fn is_dot(segment: &str) -> bool {
 }
 
 fn is_dot_dot(segment: &str) -> bool {
-    matches!(
-        segment.to_ascii_lowercase().as_str(),
-        ".." | ".%2e" | "%2e." | "%2e%2e"
-    )
+    segment == ".."
+        || [".%2e", "%2e.", "%2e%2e"]
+            .iter()
+            .any(|dots| segment.eq_ignore_ascii_case(dots))
 }
 
 /// Why two routes cannot live in one router.
