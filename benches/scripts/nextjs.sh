@@ -66,7 +66,7 @@ if [[ ! -f .next/BUILD_ID || app/api/hello/route.js -nt .next/BUILD_ID ]]; then
 fi
 
 cd "$ROOT"
-if [[ ! -x target/release/load || ! -x target/release/bench-server ]]; then
+if [[ ! -x "${CARGO_TARGET_DIR:-$ROOT/target}/release/load" || ! -x "${CARGO_TARGET_DIR:-$ROOT/target}/release/bench-server" ]]; then
   cargo build --release -p route-benches --bins
 fi
 
@@ -85,5 +85,5 @@ curl -fsS "http://127.0.0.1:$PORT/api/hello"; echo
 SMOKE_ARGS=()
 if (( SMOKE )); then SMOKE_ARGS=(--smoke); fi
 # A = Next.js, B = the generated route: B/A is how many times faster the generated route is.
-"$ROOT/target/release/load" --url "http://127.0.0.1:$PORT/api/hello" --label nextjs --pid "$NEXT_PID" \
+"${CARGO_TARGET_DIR:-$ROOT/target}/release/load" --url "http://127.0.0.1:$PORT/api/hello" --label nextjs --pid "$NEXT_PID" \
   --against gen --against-path /api/hello "${SMOKE_ARGS[@]}" "${LOAD_ARGS[@]}"

@@ -9,16 +9,17 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 export BENCH_SMOKE=1
 
 echo "== build (release)"
 cargo build --release -p route-benches --bins
 echo "== load --smoke"
-target/release/load --smoke
+"$BIN/load" --smoke
 echo "== micro --smoke"
-target/release/micro --smoke
+"$BIN/micro" --smoke
 echo "== scale --smoke"
-target/release/scale --smoke
+"$BIN/scale" --smoke
 echo "== compile-time.sh --smoke"
 bash benches/scripts/compile-time.sh --smoke
 if [[ "${BENCH_SMOKE_NEXTJS:-1}" != "0" ]]; then
