@@ -216,6 +216,10 @@ impl fmt::Debug for MemoryCache {
 }
 
 impl CacheHandler for MemoryCache {
+    fn in_process(&self) -> bool {
+        true
+    }
+
     fn get<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, Option<CacheEntry>> {
         Box::pin(async move { Ok(self.get_now(key)) })
     }

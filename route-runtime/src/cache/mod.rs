@@ -141,6 +141,10 @@ impl Cache {
     }
 
     async fn bounded<T>(&self, call: CacheFuture<'_, T>) -> Result<T, CacheError> {
+        // A store without I/O cannot hang: skip arming a timer on every request.
+        if self.inner.store.in_process() {
+            return call.await;
+        }
         match tokio::time::timeout(self.inner.store_timeout, call).await {
             Ok(result) => result,
             Err(_) => Err(CacheError::new("store call timed out")),
@@ -167,12 +171,14 @@ impl Cache {
     ) -> Response {
         let lifetime = info.config.cache_lifetime().flatten();
         let key = cache_key(&parts.uri, info.config.dynamic == Dynamic::ForceStatic);
-        if let Some(entry) = self.lookup(&key).await {
+        if let Some(mut entry) = self.lookup(&key).await {
+            // The looked-up entry is ours: its body moves into the response without a copy.
+            let body = Body::from(std::mem::take(&mut entry.body));
             if !entry.is_stale_at(SystemTime::now()) {
-                return entry_response(&entry, "HIT");
+                return entry_response(&entry, body, "HIT");
             }
             self.regenerate_in_background(info, handler, &key, clone_parts(&parts), state);
-            return entry_response(&entry, "STALE");
+            return entry_response(&entry, body, "STALE");
         }
 
         let cell = Arc::clone(lock(&self.inner.inflight).entry(key.clone()).or_default());
@@ -200,7 +206,7 @@ impl Cache {
         }
         match fill {
             // Waited for another request's fill: answer from it.
-            Some(entry) => entry_response(&entry, "HIT"),
+            Some(entry) => entry_response(&entry, Body::from(entry.body.clone()), "HIT"),
             // That response was not cacheable (it may depend on its request): render our own.
             None => run_handler(info, handler, parts, Body::empty(), state).await,
         }
@@ -274,7 +280,10 @@ impl Cache {
             return (Response::from_parts(parts, Body::from(body)), None);
         }
         let entry = Arc::new(entry);
-        (entry_response(&entry, "MISS"), Some(entry))
+        (
+            entry_response(&entry, Body::from(entry.body.clone()), "MISS"),
+            Some(entry),
+        )
     }
 }
 
@@ -334,8 +343,8 @@ async fn collect_bounded(body: Body, max: usize) -> Collected {
 }
 
 /// A response rebuilt from an entry, with the cache headers.
-fn entry_response(entry: &CacheEntry, status: &'static str) -> Response {
-    let mut response = Response::new(Body::from(entry.body.clone()));
+fn entry_response(entry: &CacheEntry, body: Body, status: &'static str) -> Response {
+    let mut response = Response::new(body);
     *response.status_mut() = StatusCode::from_u16(entry.status).unwrap_or(StatusCode::OK);
     let headers = response.headers_mut();
     for (name, value) in &entry.headers {

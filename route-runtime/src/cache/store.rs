@@ -111,4 +111,10 @@ pub trait CacheHandler: Send + Sync + 'static {
     fn invalidate_path<'a>(&'a self, path: &'a str) -> CacheFuture<'a, ()>;
     /// Drops every entry carrying `tag`.
     fn invalidate_tag<'a>(&'a self, tag: &'a str) -> CacheFuture<'a, ()>;
+
+    /// Whether every call completes without I/O (an in-memory store). The runtime then skips
+    /// the store timeout it otherwise puts around each call; a networked store keeps the default.
+    fn in_process(&self) -> bool {
+        false
+    }
 }
