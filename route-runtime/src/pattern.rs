@@ -75,51 +75,43 @@ pub fn axum_paths(segments: &[Segment]) -> Vec<String> {
 /// `Ok(None)` means the path does not have the pattern's shape (the router sent it elsewhere).
 pub fn match_path(segments: &[Segment], raw_path: &str) -> Result<Option<RawParams>, ParamError> {
     let rest = raw_path.strip_prefix('/').unwrap_or(raw_path);
-    let mut parts: Vec<&str> = if rest.is_empty() {
-        Vec::new()
-    } else {
-        rest.split('/').collect()
-    };
-    // A trailing slash leaves an empty last part: the canonical path has none.
-    if parts.last() == Some(&"") {
-        parts.pop();
-    }
+    // A trailing slash leaves no empty last part: the canonical path has none.
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    // Runs on every request: an iterator over the parts, no intermediate vector.
+    let mut parts = (!rest.is_empty())
+        .then(|| rest.split('/'))
+        .into_iter()
+        .flatten();
     let mut params = RawParams::default();
-    let mut index = 0;
     for segment in segments {
         match *segment {
             Segment::Static(s) => {
-                if parts.get(index) != Some(&s) {
+                if parts.next() != Some(s) {
                     return Ok(None);
                 }
-                index += 1;
             }
             Segment::Dynamic(name) => {
-                let Some(raw) = parts.get(index) else {
+                let Some(raw) = parts.next() else {
                     return Ok(None);
                 };
                 params.push(name, RawValue::One(decode_segment(name, raw)?));
-                index += 1;
             }
             Segment::CatchAll(name) | Segment::OptionalCatchAll(name) => {
-                let tail = &parts[index.min(parts.len())..];
-                if tail.is_empty() {
-                    if matches!(segment, Segment::CatchAll(_)) {
-                        return Ok(None);
-                    }
+                let values = parts
+                    .by_ref()
+                    .map(|raw| decode_segment(name, raw))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if !values.is_empty() {
+                    params.push(name, RawValue::Many(values));
+                } else if matches!(segment, Segment::OptionalCatchAll(_)) {
                     params.push(name, RawValue::Absent);
                 } else {
-                    let values = tail
-                        .iter()
-                        .map(|raw| decode_segment(name, raw))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    params.push(name, RawValue::Many(values));
+                    return Ok(None);
                 }
-                index = parts.len();
             }
         }
     }
-    if index != parts.len() {
+    if parts.next().is_some() {
         return Ok(None);
     }
     Ok(Some(params))
