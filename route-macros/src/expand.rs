@@ -6,7 +6,9 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, ItemMod, Path};
 
-use crate::model::{DynamicConfig, Handler, Params, RevalidateConfig, Route, Segment, State};
+use crate::model::{
+    is_route_context, DynamicConfig, Handler, Params, RevalidateConfig, Route, Segment, State,
+};
 
 /// The runtime's hidden module, as an absolute path.
 fn rt() -> TokenStream {
@@ -318,8 +320,18 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
         .map(|i| format_ident!("__arg{}", i))
         .collect();
 
+    // The request scope gets the headers for `cookies()`/`headers()`: moved after extraction
+    // when only `RouteContext` needs the request (nothing of the user's runs before), else a copy
+    // before any extractor runs (a custom extractor may call the helpers).
+    let move_headers = h
+        .args
+        .iter()
+        .all(|a| !a.takes_body && is_route_context(&a.ty));
     // Head-only extractors first, in order; then the one that may consume the body.
     let mut extract = Vec::new();
+    if !move_headers {
+        extract.push(quote!(#rt::provide_headers(__parts.headers.clone());));
+    }
     for (arg, name) in h.args.iter().zip(&names).filter(|(a, _)| !a.takes_body) {
         let ty = &arg.ty;
         // The whole statement carries the argument's span: a type that is not an extractor is
@@ -343,6 +355,9 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
                 };
             });
         }
+        None if move_headers => {
+            extract.push(quote!(#rt::provide_headers(__parts.headers); let _ = __body;))
+        }
         None => extract.push(quote!(let _ = (__parts, __body);)),
     }
     let call = if h.is_async {
@@ -358,7 +373,7 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
     // that is not `Send`, an argument that is not an extractor) points at the handler, never at
     // the attribute.
     quote_spanned! {ident.span()=>
-        let __builder = __builder.handler(
+        let __builder = __builder.generated_handler(
             #rt::RouteMethod::#method,
             |mut __parts: #rt::Parts, __body: #rt::Body, __state: #state| async move {
                 #(#extract)*

@@ -354,11 +354,16 @@ fn handler(f: &ItemFn, errors: &mut Errors) -> Option<Handler> {
         }
     }
     // The body goes to the argument typed `Request` (Next's `(request, context)` order works),
-    // else to the last argument, as in axum.
+    // else to the last argument, as in axum, unless that is the `RouteContext`, which reads only
+    // the head.
     let body = args
         .iter()
         .position(|a| last_ident(&a.ty).is_some_and(|i| i == "Request"))
-        .or_else(|| args.len().checked_sub(1));
+        .or_else(|| {
+            args.len()
+                .checked_sub(1)
+                .filter(|&last| !is_route_context(&args[last].ty))
+        });
     if let Some(i) = body {
         args[i].takes_body = true;
     }
@@ -374,6 +379,11 @@ fn handler(f: &ItemFn, errors: &mut Errors) -> Option<Handler> {
         args,
         output_span,
     })
+}
+
+/// `RouteContext<…>`: an extractor of the runtime's own that never calls request helpers.
+pub fn is_route_context(ty: &Type) -> bool {
+    last_ident(ty).is_some_and(|i| i == "RouteContext")
 }
 
 fn last_ident(ty: &Type) -> Option<&Ident> {
@@ -600,6 +610,16 @@ mod tests {
         assert_eq!(methods, ["GET", "POST"]);
         let post = &route.handlers[1];
         assert!(post.args[0].takes_body && !post.args[1].takes_body);
+    }
+
+    #[test]
+    fn a_lone_route_context_reads_only_the_head() {
+        let route = model(
+            r#""/a/[id]""#,
+            "mod m { fn GET(ctx: RouteContext<Params>) {} }",
+        )
+        .unwrap();
+        assert!(!route.handlers[0].args[0].takes_body);
     }
 
     #[test]

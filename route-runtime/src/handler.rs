@@ -37,7 +37,21 @@ pub type Body = axum::body::Body;
 type BoxFuture = Pin<Box<dyn Future<Output = Response> + Send + 'static>>;
 
 /// A type-erased handler of one method: the closure `#[route]` generates.
-pub(crate) type HandlerFn<S> = Arc<dyn Fn(Parts, Body, S) -> BoxFuture + Send + Sync + 'static>;
+pub(crate) struct HandlerFn<S> {
+    call: Arc<dyn Fn(Parts, Body, S) -> BoxFuture + Send + Sync + 'static>,
+    /// Generated handlers give the request scope its headers themselves (moving them when no
+    /// extractor needs them); others get a copy made before they run.
+    provides_headers: bool,
+}
+
+impl<S> Clone for HandlerFn<S> {
+    fn clone(&self) -> Self {
+        HandlerFn {
+            call: Arc::clone(&self.call),
+            provides_headers: self.provides_headers,
+        }
+    }
+}
 
 /// Generated code: runs an extractor that reads only the request head.
 pub async fn from_parts<T, S>(parts: &mut Parts, state: &S) -> Result<T, Response>
@@ -100,14 +114,40 @@ where
         }
     }
 
-    /// Adds the handler of `method`.
-    pub fn handler<F, Fut>(mut self, method: RouteMethod, f: F) -> Self
+    /// Adds the handler of `method`; `cookies()` and `headers()` see a copy of the request
+    /// headers made before it runs.
+    pub fn handler<F, Fut>(self, method: RouteMethod, f: F) -> Self
     where
         F: Fn(Parts, Body, S) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Response> + Send + 'static,
     {
-        let f: HandlerFn<S> = Arc::new(move |parts, body, state| Box::pin(f(parts, body, state)));
-        self.handlers.push((method, f));
+        self.push(method, f, false)
+    }
+
+    /// Generated code: adds a handler that calls [`provide_headers`](crate::scope::provide_headers)
+    /// itself before any user code runs.
+    pub fn generated_handler<F, Fut>(self, method: RouteMethod, f: F) -> Self
+    where
+        F: Fn(Parts, Body, S) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Response> + Send + 'static,
+    {
+        self.push(method, f, true)
+    }
+
+    fn push<F, Fut>(mut self, method: RouteMethod, f: F, provides_headers: bool) -> Self
+    where
+        F: Fn(Parts, Body, S) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Response> + Send + 'static,
+    {
+        let call: Arc<dyn Fn(Parts, Body, S) -> BoxFuture + Send + Sync> =
+            Arc::new(move |parts, body, state| Box::pin(f(parts, body, state)));
+        self.handlers.push((
+            method,
+            HandlerFn {
+                call,
+                provides_headers,
+            },
+        ));
         self
     }
 
@@ -266,11 +306,11 @@ pub(crate) async fn run_handler<S>(
     }
     let scope = Arc::new(RequestScope::new(
         parts.method.clone(),
-        parts.headers.clone(),
+        (!handler.provides_headers).then(|| parts.headers.clone()),
         dynamic,
         parts.extensions.get::<Cache>().cloned(),
     ));
-    let future = AssertUnwindSafe(handler(parts, body, state)).catch_unwind();
+    let future = AssertUnwindSafe((handler.call)(parts, body, state)).catch_unwind();
     let future = run_in_scope(Arc::clone(&scope), future);
     let outcome = match info.config.max_duration() {
         Some(limit) => match tokio::time::timeout(limit, future).await {

@@ -77,6 +77,7 @@ pub mod __private {
     pub use crate::handler::{from_parts, from_request, into_response, Body, Parts, RouteBuilder};
     pub use crate::params::{catch_all, dynamic, optional_catch_all};
     pub use crate::pattern::{assert_no_conflicts, Segment};
+    pub use crate::scope::provide_headers;
     pub use crate::{
         Dynamic, FromParams, ParamError, RawParams, Revalidate, RouteConfig, RouteInfo,
         RouteMethod, Routes,

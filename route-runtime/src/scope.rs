@@ -8,7 +8,7 @@
 //! on the request and is never cached.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock};
 
 use axum::http::{HeaderMap, HeaderValue, Method};
 
@@ -73,7 +73,9 @@ impl RequestData {
 
 /// The state of one request, shared by the helpers while its handler runs.
 pub(crate) struct RequestScope {
-    headers: HeaderMap,
+    /// Set when the scope is made, or later by generated code once the extractors are done with
+    /// them (moved, not copied: a handler that never calls a helper pays nothing for them).
+    headers: OnceLock<HeaderMap>,
     method: Method,
     access: Access,
     cache: Option<Cache>,
@@ -90,7 +92,7 @@ struct ScopeState {
 impl RequestScope {
     pub(crate) fn new(
         method: Method,
-        headers: HeaderMap,
+        headers: Option<HeaderMap>,
         dynamic: Dynamic,
         cache: Option<Cache>,
     ) -> Self {
@@ -99,18 +101,23 @@ impl RequestScope {
             Dynamic::Error => Access::Forbidden,
             Dynamic::Auto | Dynamic::ForceDynamic => Access::Read,
         };
-        let headers = if access == Access::Stripped {
-            HeaderMap::new()
-        } else {
-            headers
-        };
+        let cell = OnceLock::new();
+        if let Some(headers) = headers.filter(|_| access != Access::Stripped) {
+            let _ = cell.set(headers);
+        }
         RequestScope {
-            headers,
+            headers: cell,
             method,
             access,
             cache,
             state: Mutex::new(ScopeState::default()),
         }
+    }
+
+    /// The request's headers; empty for `ForceStatic` routes or before they are provided.
+    fn headers(&self) -> &HeaderMap {
+        static EMPTY: LazyLock<HeaderMap> = LazyLock::new(HeaderMap::new);
+        self.headers.get().unwrap_or(&EMPTY)
     }
 
     fn lock(&self) -> MutexGuard<'_, ScopeState> {
@@ -161,7 +168,7 @@ impl RequestScope {
             return false;
         }
         let Some(content_type) = self
-            .headers
+            .headers()
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
         else {
@@ -196,6 +203,16 @@ pub(crate) fn record(what: RequestData) -> bool {
     with_scope("record", |scope| scope.record(what)).unwrap_or(true)
 }
 
+/// Generated code: hands the request headers to the current scope once the extractors are done
+/// with them. A no-op outside a request, when already provided, or for a `ForceStatic` route.
+pub fn provide_headers(headers: HeaderMap) {
+    let _ = with_scope("headers", |scope| {
+        if scope.access != Access::Stripped {
+            let _ = scope.headers.set(headers);
+        }
+    });
+}
+
 /// Calls `f` with the request's cookie jar, parsed from the `Cookie` header on first use.
 pub(crate) fn with_jar<R>(
     helper: &'static str,
@@ -206,7 +223,7 @@ pub(crate) fn with_jar<R>(
         let mut state = scope.lock();
         let jar = state
             .jar
-            .get_or_insert_with(|| CookieJar::from_headers(&scope.headers));
+            .get_or_insert_with(|| CookieJar::from_headers(scope.headers()));
         f(jar)
     })
 }
@@ -279,7 +296,7 @@ impl Headers {
     fn read<R>(&self, f: impl Fn(&HeaderMap) -> R) -> R {
         with_scope("headers", |scope| {
             scope.record(RequestData::Headers);
-            f(&scope.headers)
+            f(scope.headers())
         })
         .unwrap_or_else(|_| f(&HeaderMap::new()))
     }

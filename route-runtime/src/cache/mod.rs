@@ -223,7 +223,7 @@ impl Cache {
         if !lock(&self.inner.regenerating).insert(key.clone()) {
             return; // one regeneration at a time per entry
         }
-        let (cache, handler, key) = (self.clone(), Arc::clone(handler), key.clone());
+        let (cache, handler, key) = (self.clone(), handler.clone(), key.clone());
         let lifetime = info.config.cache_lifetime().flatten();
         tokio::spawn(async move {
             let response = run_handler(info, &handler, parts, Body::empty(), state).await;
