@@ -1158,7 +1158,7 @@ mod tests {
     fn scope(cookie: &str) -> Arc<RequestScope> {
         Arc::new(RequestScope::new(
             Method::GET,
-            headers(&[cookie]),
+            Some(headers(&[cookie])),
             Dynamic::Auto,
             None,
         ))
