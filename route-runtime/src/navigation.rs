@@ -267,7 +267,12 @@ mod tests {
         }
         headers.insert(header::HOST, "169.254.169.254".parse().unwrap());
         headers.insert("x-forwarded-host", "evil.example".parse().unwrap());
-        let scope = Arc::new(RequestScope::new(method, Some(headers), Dynamic::Auto, None));
+        let scope = Arc::new(RequestScope::new(
+            method,
+            Some(headers),
+            Dynamic::Auto,
+            None,
+        ));
         run_in_scope(scope, async move { f() }).await
     }
 
