@@ -25,7 +25,7 @@ use crate::config::{Dynamic, RouteInfo, RouteMethod};
 use crate::cookies::append_set_cookies;
 use crate::error::RouteError;
 use crate::pattern::{axum_paths, match_path};
-use crate::request::{BodyLimit, DEFAULT_BODY_LIMIT};
+use crate::request::{declared_length, too_large, BodyLimit, DEFAULT_BODY_LIMIT};
 use crate::scope::{run_in_scope, RequestScope};
 use crate::{methods, normalize};
 
@@ -245,12 +245,7 @@ where
             Body::empty()
         } else if declared_length(&parts.headers).is_some_and(|n| n > limit as u64) {
             // Refused before a byte of the body is read.
-            return RouteError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("request body is larger than the limit of {limit} bytes"),
-            )
-            .with_detail("limit", limit)
-            .into_response();
+            return too_large(limit).into_response();
         } else {
             // The route's limit binds every reader of the body, axum extractors included: they
             // turn `LengthLimitError` into a 413.
@@ -280,15 +275,6 @@ where
     }
     .instrument(span)
     .await
-}
-
-fn declared_length(headers: &axum::http::HeaderMap) -> Option<u64> {
-    headers
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .parse()
-        .ok()
 }
 
 /// Runs a handler inside its request scope, turning panics into 500 and overruns into 504, and

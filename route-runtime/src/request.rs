@@ -192,13 +192,8 @@ impl Request {
 
     /// `413` at once when `Content-Length` (or the body's own exact size) is over the limit.
     fn check_declared_length(&self) -> Result<(), RouteError> {
-        let declared = self
-            .headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
         let over = |n: u64| usize::try_from(n).map_or(true, |n| n > self.limit);
-        if declared.is_some_and(over) || over(self.body.size_hint().lower()) {
+        if declared_length(&self.headers).is_some_and(over) || over(self.body.size_hint().lower()) {
             return Err(too_large(self.limit));
         }
         Ok(())
@@ -350,7 +345,19 @@ fn is_json_media_type(essence: &str) -> bool {
     !ty.is_empty() && (essence == "application/json" || subtype.ends_with("+json"))
 }
 
-fn too_large(limit: usize) -> RouteError {
+/// The body length the client declared in `Content-Length`, if it is a number.
+pub(crate) fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// `413` naming the limit.
+pub(crate) fn too_large(limit: usize) -> RouteError {
     RouteError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         format!("request body is larger than the limit of {limit} bytes"),
