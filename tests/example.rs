@@ -10,85 +10,32 @@
 #[path = "../examples/app/routes.rs"]
 mod routes;
 
-use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use route_runtime::ServeConfig;
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+
+// The same harness as tests/http: a real server on 127.0.0.1:0, a curl-like client.
+#[allow(dead_code)]
+#[path = "http/common.rs"]
+mod common;
+
+use common::{client, header, TestServer as App};
 
 /// `/api/posts` uses the process-wide cache and the upstream counts its calls in a static, so
 /// the test that counts them runs alone: every server start (which prerenders `/api/posts`)
 /// takes this lock too.
 static CACHE_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// The example app on an ephemeral loopback port; stops when dropped.
-struct App {
-    addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
+/// The example app, built as `examples/app/main.rs` builds it, served on an ephemeral port.
+async fn start_app() -> App {
+    let _cache = CACHE_LOCK.lock().await;
+    start_app_unlocked().await
 }
 
-impl App {
-    /// Builds the app's router as `examples/app/main.rs` does and serves it.
-    async fn start() -> App {
-        let _cache = CACHE_LOCK.lock().await;
-        Self::start_unlocked().await
-    }
-
-    /// Same, for a caller that already holds [`CACHE_LOCK`].
-    async fn start_unlocked() -> App {
-        let app = routes::routes().into_prerendered_router().await;
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("local addr");
-        let (tx, rx) = oneshot::channel::<()>();
-        let config = ServeConfig::default().shutdown_signal(async {
-            let _ = rx.await;
-        });
-        tokio::spawn(async move {
-            route_runtime::serve_with(listener, app, config)
-                .await
-                .expect("serve");
-        });
-        App {
-            addr,
-            shutdown: Some(tx),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
-    }
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
-/// A client that follows no redirects and uses no proxy, as curl does by default.
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .build()
-        .expect("client")
-}
-
-/// The value of header `name` as text (panics when absent, with the header list).
-fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
-    response
-        .headers()
-        .get(name)
-        .unwrap_or_else(|| panic!("no `{name}` header in {:?}", response.headers()))
-        .to_str()
-        .expect("header is text")
+/// Same, for a caller that already holds [`CACHE_LOCK`].
+async fn start_app_unlocked() -> App {
+    App::start(routes::routes().into_prerendered_router().await).await
 }
 
 /// `GET path` → status, then the body parsed as JSON (the content type checked too).
@@ -106,7 +53,7 @@ async fn get_json(app: &App, path: &str) -> (u16, Value) {
 
 #[tokio::test]
 async fn hello_answers_hello_world() {
-    let app = App::start().await;
+    let app = start_app().await;
     let (status, body) = get_json(&app, "/api/hello").await;
     assert_eq!(status, 200);
     assert_eq!(body, json!({ "message": "Hello World" }));
@@ -118,7 +65,7 @@ async fn hello_answers_hello_world() {
 
 #[tokio::test]
 async fn methods_each_answer_their_own_name() {
-    let app = App::start().await;
+    let app = start_app().await;
     let http = client();
     for name in ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
         let method = reqwest::Method::from_bytes(name.as_bytes()).unwrap();
@@ -155,7 +102,7 @@ async fn methods_each_answer_their_own_name() {
 
 #[tokio::test]
 async fn dynamic_segments_answer_their_params() {
-    let app = App::start().await;
+    let app = start_app().await;
     let cases = [
         ("/dashboard/1", json!({ "team": "1" })),
         ("/dashboard/a%20b", json!({ "team": "a b" })),
@@ -198,7 +145,7 @@ async fn dynamic_segments_answer_their_params() {
 
 #[tokio::test]
 async fn users_id_is_typed() {
-    let app = App::start().await;
+    let app = start_app().await;
     let (status, body) = get_json(&app, "/users/42").await;
     assert_eq!(status, 200);
     assert_eq!(body, json!({ "id": 42 }));
@@ -216,7 +163,7 @@ async fn users_id_is_typed() {
 
 #[tokio::test]
 async fn cookies_reads_token_and_sets_it_back() {
-    let app = App::start().await;
+    let app = start_app().await;
     let response = client()
         .get(app.url("/api/cookies"))
         .header("cookie", "other=1; token=abc123")
@@ -237,7 +184,7 @@ async fn cookies_reads_token_and_sets_it_back() {
 
 #[tokio::test]
 async fn headers_echoes_the_referer() {
-    let app = App::start().await;
+    let app = start_app().await;
     let response = client()
         .get(app.url("/api/headers"))
         .header("referer", "https://example.com/from")
@@ -251,7 +198,7 @@ async fn headers_echoes_the_referer() {
 
 #[tokio::test]
 async fn echo_returns_the_json_body() {
-    let app = App::start().await;
+    let app = start_app().await;
     let sent = json!({ "a": [1, 2], "b": { "c": "ü" } });
     let response = client()
         .post(app.url("/api/echo"))
@@ -278,7 +225,7 @@ async fn echo_returns_the_json_body() {
 
 #[tokio::test]
 async fn form_reads_urlencoded_and_multipart() {
-    let app = App::start().await;
+    let app = start_app().await;
     let expected = json!({ "name": "Ada Lovelace", "email": "ada@example.com" });
 
     let response = client()
@@ -306,7 +253,7 @@ async fn form_reads_urlencoded_and_multipart() {
 
 #[tokio::test]
 async fn search_reads_the_query() {
-    let app = App::start().await;
+    let app = start_app().await;
     let (status, body) = get_json(&app, "/api/search?query=hello").await;
     assert_eq!(status, 200);
     assert_eq!(body, json!({ "query": "hello" }));
@@ -317,7 +264,7 @@ async fn search_reads_the_query() {
 
 #[tokio::test]
 async fn redirect_is_a_307_to_nextjs() {
-    let app = App::start().await;
+    let app = start_app().await;
     let response = client()
         .get(app.url("/api/redirect"))
         // Never used to build the target (CVE-2024-34351's class).
@@ -331,7 +278,7 @@ async fn redirect_is_a_307_to_nextjs() {
 
 #[tokio::test]
 async fn stream_sends_each_chunk_as_it_is_produced() {
-    let app = App::start().await;
+    let app = start_app().await;
     let started = Instant::now();
     let mut response = client().get(app.url("/api/stream")).send().await.unwrap();
     assert_eq!(response.status(), 200);
@@ -367,7 +314,7 @@ async fn stream_sends_each_chunk_as_it_is_produced() {
 
 #[tokio::test]
 async fn cors_sends_the_docs_headers() {
-    let app = App::start().await;
+    let app = start_app().await;
     let response = client().get(app.url("/api/cors")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(header(&response, "access-control-allow-origin"), "*");
@@ -384,7 +331,7 @@ async fn cors_sends_the_docs_headers() {
 
 #[tokio::test]
 async fn webhook_accepts_text_and_refuses_non_utf8() {
-    let app = App::start().await;
+    let app = start_app().await;
     let response = client()
         .post(app.url("/api/webhook"))
         .header("content-type", "application/json")
@@ -421,7 +368,7 @@ const RSS: &str = r#"<?xml version="1.0" encoding="UTF-8" ?>
 
 #[tokio::test]
 async fn rss_is_xml() {
-    let app = App::start().await;
+    let app = start_app().await;
     let response = client().get(app.url("/rss.xml")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let content_type = header(&response, "content-type");
@@ -468,7 +415,7 @@ async fn posts_are_prerendered_cached_and_revalidated_on_demand() {
         .await
         .unwrap();
     let before = upstream_calls();
-    let app = App::start_unlocked().await;
+    let app = start_app_unlocked().await;
     assert_eq!(
         upstream_calls(),
         before + 1,
@@ -562,7 +509,7 @@ async fn posts_are_prerendered_cached_and_revalidated_on_demand() {
 #[tokio::test]
 async fn posts_regenerate_once_for_concurrent_requests() {
     let _cache = CACHE_LOCK.lock().await;
-    let app = App::start_unlocked().await;
+    let app = start_app_unlocked().await;
     let response = client()
         .post(app.url("/api/revalidate?tag=posts"))
         .send()
