@@ -6,13 +6,19 @@
 
 #![allow(non_snake_case)]
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use route_runtime::{route, routes, ServeConfig};
+use route_runtime::{route, routes};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+
+// The harness of tests/http: a real server on 127.0.0.1:0, a curl-like client, captured logs.
+#[allow(dead_code)]
+#[path = "http/common.rs"]
+mod common;
+
+use common::{client, Logs, TestServer};
 
 #[route("/trace/items/[id]")]
 mod items {
@@ -56,44 +62,6 @@ mod io_error {
     }
 }
 
-/// Everything the global subscriber wrote.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-
-    /// The captured lines containing `needle`.
-    fn lines_with(&self, needle: &str) -> Vec<String> {
-        self.text()
-            .lines()
-            .filter(|line| line.contains(needle))
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
-    }
-}
-
 /// Installs the capturing subscriber once for the whole binary (the server's tasks run on other
 /// threads, so a thread-local default would miss them).
 fn logs() -> &'static Logs {
@@ -113,29 +81,9 @@ fn logs() -> &'static Logs {
     })
 }
 
-/// Serves the test routes on 127.0.0.1:0 until the returned sender is dropped.
-async fn start() -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let app = routes![items, panics, io_error].into_router();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let config = ServeConfig::default().shutdown_signal(async {
-        let _ = rx.await;
-    });
-    tokio::spawn(async move {
-        route_runtime::serve_with(listener, app, config)
-            .await
-            .unwrap();
-    });
-    (addr, tx)
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+/// Serves the test routes on 127.0.0.1:0 until the server is dropped.
+async fn start() -> TestServer {
+    TestServer::start(routes![items, panics, io_error].into_router()).await
 }
 
 /// Waits until a line containing `needle` has been logged.
@@ -162,11 +110,11 @@ fn assert_in_route_span(line: &str, pattern: &str, method: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handler_log_lines_carry_the_route_span() {
     let logs = logs();
-    let (addr, _stop) = start().await;
+    let server = start().await;
     let http = client();
 
     let response = http
-        .get(format!("http://{addr}/trace/items/42"))
+        .get(server.url("/trace/items/42"))
         .send()
         .await
         .unwrap();
@@ -186,7 +134,7 @@ async fn handler_log_lines_carry_the_route_span() {
 
     // The method field follows the request.
     let response = http
-        .post(format!("http://{addr}/trace/items/7"))
+        .post(server.url("/trace/items/7"))
         .send()
         .await
         .unwrap();
@@ -205,14 +153,10 @@ async fn handler_log_lines_carry_the_route_span() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_is_logged_in_its_span_and_never_sent() {
     let logs = logs();
-    let (addr, _stop) = start().await;
+    let server = start().await;
     let http = client();
 
-    let response = http
-        .get(format!("http://{addr}/trace/panic"))
-        .send()
-        .await
-        .unwrap();
+    let response = http.get(server.url("/trace/panic")).send().await.unwrap();
     assert_eq!(response.status(), 500);
     let body = response.text().await.unwrap();
     assert_eq!(body, "", "the panic's message reached the client");
@@ -227,24 +171,16 @@ async fn a_panic_is_logged_in_its_span_and_never_sent() {
     assert_in_route_span(line, "/trace/panic", "GET");
 
     // The server keeps serving.
-    let response = http
-        .get(format!("http://{addr}/trace/items/1"))
-        .send()
-        .await
-        .unwrap();
+    let response = http.get(server.url("/trace/items/1")).send().await.unwrap();
     assert_eq!(response.status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_internal_error_is_logged_in_its_span_and_never_sent() {
     let logs = logs();
-    let (addr, _stop) = start().await;
+    let server = start().await;
 
-    let response = client()
-        .get(format!("http://{addr}/trace/io"))
-        .send()
-        .await
-        .unwrap();
+    let response = client().get(server.url("/trace/io")).send().await.unwrap();
     assert_eq!(response.status(), 500);
     assert_eq!(response.text().await.unwrap(), "");
 
