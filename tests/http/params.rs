@@ -196,6 +196,17 @@ async fn route_groups_are_left_out_of_the_url() {
     assert_eq!(grouped::PATTERN, "/(marketing)/about/[section]");
     assert_eq!(grouped::AXUM_PATHS, &["/about/{section}"]);
     assert_eq!(docs::AXUM_PATHS, &["/docs", "/docs/{*slug}"]);
+    // The macro computes these constants on its own (a proc-macro crate cannot call the
+    // runtime): they must be the paths the runtime registers.
+    for (route, constant) in [
+        (&grouped::ROUTE, grouped::AXUM_PATHS),
+        (&docs::ROUTE, docs::AXUM_PATHS),
+        (&blog::ROUTE, blog::AXUM_PATHS),
+        (&shop::ROUTE, shop::AXUM_PATHS),
+    ] {
+        let registered = route_runtime::pattern::axum_paths(route.segments);
+        assert_eq!(registered, constant, "{}", route.pattern);
+    }
 }
 
 #[test]
