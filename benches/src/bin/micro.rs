@@ -2,7 +2,8 @@
 //! in a timing loop on a current-thread runtime. Alternating A B / B A rounds; the figure of a side
 //! is the median of its rounds' ns/request.
 //!
-//! `micro [--smoke] [--iters N] [--rounds N]`
+//! `micro [--smoke] [--iters N] [--rounds N] [--only TEXT]` (`--only`: the cases whose name
+//! contains TEXT, e.g. to profile one of them with `perf record`)
 
 use std::time::Instant;
 
@@ -106,6 +107,7 @@ fn main() {
     let smoke = smoke_requested();
     let iters: usize = arg("--iters").unwrap_or(if smoke { 200 } else { 20_000 });
     let rounds: usize = arg("--rounds").unwrap_or(if smoke { 2 } else { 9 });
+    let only: Option<String> = arg("--only");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -255,6 +257,9 @@ fn main() {
             "case", "A", "A ns/req", "B ns/req", "B/A", "B−A"
         );
         for (name, la, ra, ca, lb, rb, cb, _) in &pairs {
+            if only.as_deref().is_some_and(|only| !name.contains(only)) {
+                continue;
+            }
             broken |= !check(ra, ca, la).await;
             broken |= !check(rb, cb, lb).await;
             // Warm-up.
