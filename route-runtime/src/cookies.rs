@@ -1194,8 +1194,9 @@ mod tests {
             );
         })
         .await;
-        let lines: Vec<String> = scope
-            .set_cookie_lines()
+        let outcome = scope.outcome();
+        let lines: Vec<String> = outcome
+            .set_cookies
             .iter()
             .map(|v| v.to_str().unwrap().to_owned())
             .collect();
@@ -1207,7 +1208,7 @@ mod tests {
                 "old=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
             ]
         );
-        assert!(scope.read_request_data());
+        assert!(outcome.read_request_data);
     }
 
     #[test]

@@ -71,6 +71,16 @@ impl RequestData {
     }
 }
 
+/// What a handler did with its request, as its response needs to know.
+pub(crate) struct ScopeOutcome {
+    /// It read headers, cookies or the body: the response must not be cached.
+    pub(crate) read_request_data: bool,
+    /// What a `Dynamic::Error` route read, if anything.
+    pub(crate) forbidden_read: Option<&'static str>,
+    /// The `Set-Cookie` lines of the cookies set or deleted during the request.
+    pub(crate) set_cookies: Vec<HeaderValue>,
+}
+
 /// The state of one request, shared by the helpers while its handler runs.
 pub(crate) struct RequestScope {
     /// Set when the scope is made, or later by generated code once the extractors are done with
@@ -143,23 +153,18 @@ impl RequestScope {
         }
     }
 
-    /// Whether the handler read headers, cookies or the body (its response must not be cached).
-    pub(crate) fn read_request_data(&self) -> bool {
-        self.lock().read_request_data
-    }
-
-    /// What a `Dynamic::Error` route read, if anything.
-    pub(crate) fn forbidden_read(&self) -> Option<&'static str> {
-        self.lock().forbidden_read
-    }
-
-    /// The `Set-Cookie` lines of the cookies set or deleted during the request.
-    pub(crate) fn set_cookie_lines(&self) -> Vec<HeaderValue> {
-        self.lock()
-            .jar
-            .as_ref()
-            .map(CookieJar::set_cookie_headers)
-            .unwrap_or_default()
+    /// What the handler did with the request, read once it has returned (one lock).
+    pub(crate) fn outcome(&self) -> ScopeOutcome {
+        let state = self.lock();
+        ScopeOutcome {
+            read_request_data: state.read_request_data,
+            forbidden_read: state.forbidden_read,
+            set_cookies: state
+                .jar
+                .as_ref()
+                .map(CookieJar::set_cookie_headers)
+                .unwrap_or_default(),
+        }
     }
 
     /// Whether the request is an HTML form submission (`redirect()` then answers 303).
