@@ -231,8 +231,8 @@ where
         method = method.as_str()
     );
     let work = span.in_scope(|| match prepare(&route, method, request) {
-        Err(response) => Either::Left(std::future::ready(response)),
-        Ok((parts, body, handler_method)) => match route.get(handler_method) {
+        Prepared::Answer(response) => Either::Left(std::future::ready(response)),
+        Prepared::Run(parts, body, handler_method) => match route.get(handler_method) {
             None => Either::Left(std::future::ready(methods::not_allowed(
                 &parts.method,
                 &route.allow,
@@ -265,26 +265,34 @@ where
     .instrument(span)
 }
 
+/// What [`prepare`] decided.
+enum Prepared {
+    /// Run the handler of the method with this head and body.
+    Run(Parts, Body, RouteMethod),
+    /// Answer without running a handler.
+    Answer(Response),
+}
+
 /// The synchronous checks before a handler runs: the request head with its matched params, the
 /// body under the route's limit, and the method whose handler serves it; or the early answer.
 fn prepare<S>(
     route: &RouteHandlers<S>,
     method: RouteMethod,
     request: axum::extract::Request,
-) -> Result<(Parts, Body, RouteMethod), Response> {
+) -> Prepared {
     let (mut parts, body) = request.into_parts();
     if route.dynamic {
         // The router may have been mounted without `NormalizePath` in front: a catch-all still
         // matches `/blog/a/`, and `[id]` matches `..`, so check here too.
         if let Some(redirect) = normalize::canonical_redirect(&parts.uri) {
-            return Err(redirect);
+            return Prepared::Answer(redirect);
         }
         match match_path(route.info.segments, parts.uri.path()) {
             Ok(Some(params)) => {
                 parts.extensions.insert(params);
             }
-            Ok(None) => return Err(StatusCode::NOT_FOUND.into_response()),
-            Err(e) => return Err(RouteError::from_param_error(&e).into_response()),
+            Ok(None) => return Prepared::Answer(StatusCode::NOT_FOUND.into_response()),
+            Err(e) => return Prepared::Answer(RouteError::from_param_error(&e).into_response()),
         }
     }
     let limit = route.info.config.body_limit.unwrap_or(DEFAULT_BODY_LIMIT);
@@ -296,7 +304,7 @@ fn prepare<S>(
         Body::empty()
     } else if declared_length(&parts.headers).is_some_and(|n| n > limit as u64) {
         // Refused before a byte of the body is read.
-        return Err(too_large(limit).into_response());
+        return Prepared::Answer(too_large(limit).into_response());
     } else {
         // The route's limit binds every reader of the body, axum extractors included: they
         // turn `LengthLimitError` into a 413.
@@ -306,7 +314,7 @@ fn prepare<S>(
         RouteMethod::Head if route.get(RouteMethod::Head).is_none() => RouteMethod::Get,
         m => m,
     };
-    Ok((parts, body, handler_method))
+    Prepared::Run(parts, body, handler_method)
 }
 
 /// Runs a handler inside its request scope, turning panics into 500 and overruns into 504, and
