@@ -255,14 +255,8 @@ where
             ))),
         },
     });
-    async move {
-        let mut response = work.await;
-        if method == RouteMethod::Head {
-            strip_body(&mut response);
-        }
-        response
-    }
-    .instrument(span)
+    // A `HEAD` response keeps its `Content-Length` and loses its body in axum's method router.
+    work.instrument(span)
 }
 
 /// What [`prepare`] decided.
@@ -398,19 +392,6 @@ fn strip_request(parts: &mut Parts) {
     if let Ok(uri) = path.parse() {
         parts.uri = uri;
     }
-}
-
-/// Drops the body of a response to `HEAD`, keeping its length when it is known.
-fn strip_body(response: &mut Response) {
-    use axum::body::HttpBody;
-    if !response.headers().contains_key(header::CONTENT_LENGTH) {
-        if let Some(len) = response.body().size_hint().exact() {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-        }
-    }
-    *response.body_mut() = Body::empty();
 }
 
 fn panic_message(panic: &Box<dyn Any + Send>) -> &str {
