@@ -5,6 +5,7 @@
 //! `Vec<String>`, `[[...slug]]` → `Option<Vec<String>>`), or checks a module's own `Params`
 //! against it. A value that does not parse into its field's type is a 400 naming the param.
 
+use std::any::Any;
 use std::fmt;
 use std::str::FromStr;
 
@@ -132,11 +133,23 @@ pub trait FromSegment: Sized {
 
 impl<T> FromSegment for T
 where
-    T: FromStr,
+    T: FromStr + 'static,
     T::Err: fmt::Display,
 {
     fn from_segment(value: String) -> Result<Self, String> {
-        value.parse::<T>().map_err(|e| e.to_string())
+        // `String::from_str` copies: the decoded segment is moved instead (the check is resolved
+        // at compile time).
+        let mut value = Some(value);
+        if let Some(Some(same)) = (&mut value as &mut dyn Any)
+            .downcast_mut::<Option<T>>()
+            .map(Option::take)
+        {
+            return Ok(same);
+        }
+        value
+            .unwrap_or_default()
+            .parse::<T>()
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -121,6 +121,9 @@ pub fn match_path(segments: &[Segment], raw_path: &str) -> Result<Option<RawPara
 /// result must be UTF-8. A `+` stays a `+` (paths are not form-encoded).
 pub fn decode_segment(name: &str, raw: &str) -> Result<String, ParamError> {
     let bytes = raw.as_bytes();
+    if !bytes.contains(&b'%') {
+        return Ok(raw.to_owned()); // nothing to decode, and `raw` is UTF-8 already
+    }
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
