@@ -323,13 +323,20 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
     // The request scope gets the headers for `cookies()`/`headers()`: moved after extraction
     // when only `RouteContext` needs the request (nothing of the user's runs before), else a copy
     // before any extractor runs (a custom extractor may call the helpers).
-    let move_headers = h
+    let contexts = h
         .args
         .iter()
-        .all(|a| !a.takes_body && is_route_context(&a.ty));
-    // Head-only extractors first, in order; then the one that may consume the body.
+        .filter(|a| !a.takes_body && is_route_context(&a.ty))
+        .count();
+    let only_contexts = contexts == h.args.len();
+    // A lone `RouteContext` takes the matched params directly; otherwise they go in the request's
+    // extensions, where its extractor (and a custom extractor built on it) finds them.
+    let direct_params = only_contexts && contexts <= 1;
     let mut extract = Vec::new();
-    if !move_headers {
+    if !direct_params {
+        extract.push(quote!(#rt::stash_params(&mut __parts, __params);));
+    }
+    if !only_contexts {
         extract.push(quote!(#rt::provide_headers(__parts.headers.clone());));
     }
     for (arg, name) in h.args.iter().zip(&names).filter(|(a, _)| !a.takes_body) {
@@ -337,6 +344,15 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
         // The whole statement carries the argument's span: a type that is not an extractor is
         // reported there, once.
         let rt = rt_at(ty.span());
+        if direct_params {
+            extract.push(quote_spanned! {ty.span()=>
+                let #name: #ty = match #rt::route_context(&mut { __params }) {
+                    ::core::result::Result::Ok(v) => v,
+                    ::core::result::Result::Err(r) => return r,
+                };
+            });
+            continue;
+        }
         extract.push(quote_spanned! {ty.span()=>
             let #name = match #rt::from_parts::<#ty, #state>(&mut __parts, &__state).await {
                 ::core::result::Result::Ok(v) => v,
@@ -355,7 +371,7 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
                 };
             });
         }
-        None if move_headers => {
+        None if only_contexts => {
             extract.push(quote!(#rt::provide_headers(__parts.headers); let _ = __body;))
         }
         None => extract.push(quote!(let _ = (__parts, __body);)),
@@ -375,7 +391,7 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
     quote_spanned! {ident.span()=>
         let __builder = __builder.generated_handler(
             #rt::RouteMethod::#method,
-            |mut __parts: #rt::Parts, __body: #rt::Body, __state: #state| async move {
+            |mut __parts: #rt::Parts, __body: #rt::Body, __state: #state, __params: #rt::RawParams| async move {
                 #(#extract)*
                 let __out = #call;
                 #respond

@@ -60,3 +60,11 @@ where
             })
     }
 }
+
+/// Generated code: the `RouteContext` of a handler whose only extractors are `RouteContext`, built
+/// from the matched params directly (no round trip through the request's extensions).
+pub fn route_context<P: FromParams>(raw: &mut RawParams) -> Result<RouteContext<P>, Response> {
+    P::from_params(raw)
+        .map(|params| RouteContext { params })
+        .map_err(|e| RouteError::from_param_error(&e).into_response())
+}

@@ -25,6 +25,7 @@ use crate::cache::{self, Cache};
 use crate::config::{Dynamic, RouteInfo, RouteMethod};
 use crate::cookies::append_set_cookies;
 use crate::error::RouteError;
+use crate::params::RawParams;
 use crate::pattern::{axum_paths, match_path};
 use crate::request::{declared_length, too_large, BodyLimit, DEFAULT_BODY_LIMIT};
 use crate::scope::{run_in_scope, RequestScope};
@@ -39,7 +40,7 @@ type BoxFuture = Pin<Box<dyn Future<Output = Response> + Send + 'static>>;
 
 /// A type-erased handler of one method: the closure `#[route]` generates.
 pub(crate) struct HandlerFn<S> {
-    call: Arc<dyn Fn(Parts, Body, S) -> BoxFuture + Send + Sync + 'static>,
+    call: Arc<dyn Fn(Parts, Body, S, RawParams) -> BoxFuture + Send + Sync + 'static>,
     /// Generated handlers give the request scope its headers themselves (moving them when no
     /// extractor needs them); others get a copy made before they run.
     provides_headers: bool,
@@ -52,6 +53,21 @@ impl<S> Clone for HandlerFn<S> {
             provides_headers: self.provides_headers,
         }
     }
+}
+
+/// Generated code: puts the matched params in the request's extensions, where
+/// [`RouteContext`](crate::RouteContext)'s extractor finds them. Generated handlers whose only
+/// extractors are `RouteContext` skip this round trip (see `__private::route_context`).
+pub fn stash_params(parts: &mut Parts, params: RawParams) {
+    // Extensions allocate on first insert: a route without params needs none.
+    if !params.is_empty() {
+        parts.extensions.insert(params);
+    }
+}
+
+/// The matched params a request's extensions hold (the cache's path to a handler).
+fn take_params(parts: &mut Parts) -> RawParams {
+    parts.extensions.remove::<RawParams>().unwrap_or_default()
 }
 
 /// Generated code: runs an extractor that reads only the request head.
@@ -119,20 +135,29 @@ where
     }
 
     /// Adds the handler of `method`; `cookies()` and `headers()` see a copy of the request
-    /// headers made before it runs.
+    /// headers made before it runs, and [`RouteContext`](crate::RouteContext) extracts the
+    /// matched params.
     pub fn handler<F, Fut>(self, method: RouteMethod, f: F) -> Self
     where
         F: Fn(Parts, Body, S) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Response> + Send + 'static,
     {
-        self.push(method, f, false)
+        self.push(
+            method,
+            move |mut parts, body, state, params| {
+                stash_params(&mut parts, params);
+                f(parts, body, state)
+            },
+            false,
+        )
     }
 
-    /// Generated code: adds a handler that calls [`provide_headers`](crate::scope::provide_headers)
-    /// itself before any user code runs.
+    /// Generated code: adds a handler that receives the matched params itself (see
+    /// [`stash_params`]) and calls [`provide_headers`](crate::scope::provide_headers) before any
+    /// user code runs.
     pub fn generated_handler<F, Fut>(self, method: RouteMethod, f: F) -> Self
     where
-        F: Fn(Parts, Body, S) -> Fut + Send + Sync + 'static,
+        F: Fn(Parts, Body, S, RawParams) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Response> + Send + 'static,
     {
         self.push(method, f, true)
@@ -140,11 +165,11 @@ where
 
     fn push<F, Fut>(mut self, method: RouteMethod, f: F, provides_headers: bool) -> Self
     where
-        F: Fn(Parts, Body, S) -> Fut + Send + Sync + 'static,
+        F: Fn(Parts, Body, S, RawParams) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Response> + Send + 'static,
     {
-        let call: Arc<dyn Fn(Parts, Body, S) -> BoxFuture + Send + Sync> =
-            Arc::new(move |parts, body, state| Box::pin(f(parts, body, state)));
+        let call: Arc<dyn Fn(Parts, Body, S, RawParams) -> BoxFuture + Send + Sync> =
+            Arc::new(move |parts, body, state, params| Box::pin(f(parts, body, state, params)));
         self.handlers.push((
             method,
             HandlerFn {
@@ -232,7 +257,7 @@ where
     );
     let work = span.in_scope(|| match prepare(&route, method, request) {
         Prepared::Answer(response) => Either::Left(std::future::ready(response)),
-        Prepared::Run(parts, body, handler_method) => match route.get(handler_method) {
+        Prepared::Run(mut parts, body, params, handler_method) => match route.get(handler_method) {
             None => Either::Left(std::future::ready(methods::not_allowed(
                 &parts.method,
                 &route.allow,
@@ -240,6 +265,9 @@ where
             // Only the GET handler fills the cache (a HEAD without its own handler reads it): a
             // module's own HEAD must never write an empty body under the GET key.
             Some(_) if handler_method == RouteMethod::Get && cache::applies(route.info, &parts) => {
+                // The cache may run the handler more than once (a fill, then a render of its own):
+                // the params travel with the head.
+                stash_params(&mut parts, params);
                 let route = Arc::clone(&route);
                 Either::Right(Either::Left(Box::pin(async move {
                     let Some(handler) = route.get(RouteMethod::Get) else {
@@ -251,7 +279,7 @@ where
                 }) as BoxFuture))
             }
             Some(handler) => Either::Right(Either::Right(run_handler(
-                route.info, handler, parts, body, state,
+                route.info, handler, parts, body, state, params,
             ))),
         },
     });
@@ -261,8 +289,8 @@ where
 
 /// What [`prepare`] decided.
 enum Prepared {
-    /// Run the handler of the method with this head and body.
-    Run(Parts, Body, RouteMethod),
+    /// Run the handler of the method with this head, body and matched params.
+    Run(Parts, Body, RawParams, RouteMethod),
     /// Answer without running a handler.
     Answer(Response),
 }
@@ -275,6 +303,7 @@ fn prepare<S>(
     request: axum::extract::Request,
 ) -> Prepared {
     let (mut parts, body) = request.into_parts();
+    let mut params = RawParams::default();
     if route.dynamic {
         // The router may have been mounted without `NormalizePath` in front: a catch-all still
         // matches `/blog/a/`, and `[id]` matches `..`, so check here too.
@@ -282,9 +311,7 @@ fn prepare<S>(
             return Prepared::Answer(redirect);
         }
         match match_path(route.info.segments, parts.uri.path()) {
-            Ok(Some(params)) => {
-                parts.extensions.insert(params);
-            }
+            Ok(Some(matched)) => params = matched,
             Ok(None) => return Prepared::Answer(StatusCode::NOT_FOUND.into_response()),
             Err(e) => return Prepared::Answer(RouteError::from_param_error(&e).into_response()),
         }
@@ -308,7 +335,7 @@ fn prepare<S>(
         RouteMethod::Head if route.get(RouteMethod::Head).is_none() => RouteMethod::Get,
         m => m,
     };
-    Prepared::Run(parts, body, handler_method)
+    Prepared::Run(parts, body, params, handler_method)
 }
 
 /// Runs a handler inside its request scope, turning panics into 500 and overruns into 504, and
@@ -322,6 +349,7 @@ pub(crate) fn run_handler<S>(
     mut parts: Parts,
     body: Body,
     state: S,
+    params: RawParams,
 ) -> impl Future<Output = Response> + Send + 'static {
     let dynamic = info.config.dynamic;
     if dynamic == Dynamic::ForceStatic {
@@ -333,7 +361,7 @@ pub(crate) fn run_handler<S>(
         dynamic,
         parts.extensions.get::<Cache>().cloned(),
     ));
-    let future = AssertUnwindSafe((handler.call)(parts, body, state)).catch_unwind();
+    let future = AssertUnwindSafe((handler.call)(parts, body, state, params)).catch_unwind();
     let future = run_in_scope(Arc::clone(&scope), future);
     async move {
         let outcome = match info.config.max_duration() {
@@ -379,6 +407,17 @@ pub(crate) fn run_handler<S>(
         }
         response
     }
+}
+
+/// [`run_handler`] for a `GET` whose params are in its extensions (the cache's path).
+pub(crate) fn run_handler_with_stashed_params<S>(
+    info: &'static RouteInfo,
+    handler: &HandlerFn<S>,
+    mut parts: Parts,
+    state: S,
+) -> impl Future<Output = Response> + Send + 'static {
+    let params = take_params(&mut parts);
+    run_handler(info, handler, parts, Body::empty(), state, params)
 }
 
 /// Marks a response whose handler read headers, cookies or the body: it must not be cached.

@@ -74,7 +74,10 @@ pub use serve::{serve, serve_with, ServeConfig};
 /// What generated code uses. Not part of the public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::handler::{from_parts, from_request, into_response, Body, Parts, RouteBuilder};
+    pub use crate::context::route_context;
+    pub use crate::handler::{
+        from_parts, from_request, into_response, stash_params, Body, Parts, RouteBuilder,
+    };
     pub use crate::params::{catch_all, dynamic, optional_catch_all};
     pub use crate::pattern::{assert_no_conflicts, Segment};
     pub use crate::scope::provide_headers;

@@ -20,6 +20,7 @@ macro_rules! counter {
 
 counter!(HITS_RUNS);
 counter!(STALE_RUNS);
+counter!(ITEMS_RUNS);
 counter!(FLIGHT_RUNS);
 counter!(PRERENDER_RUNS);
 counter!(COOKIE_RUNS);
@@ -48,6 +49,19 @@ mod hits {
     }
     pub async fn POST() -> &'static str {
         "posted"
+    }
+}
+
+/// A cached route with a param: one entry per param value, and the handler gets its params on
+/// the cache's path too.
+#[route("/cache/items/[id]")]
+mod items {
+    use route_runtime::RouteContext;
+
+    pub const REVALIDATE: u64 = 60;
+    pub async fn GET(ctx: RouteContext<Params>) -> String {
+        let n = super::ITEMS_RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        format!("item {} render {n}", ctx.params.id)
     }
 }
 
@@ -250,6 +264,7 @@ mod slow {
 async fn server() -> TestServer {
     let app = routes![
         hits,
+        items,
         stale,
         flight,
         prerendered,
@@ -342,6 +357,28 @@ async fn miss_then_hit_with_next_headers() {
         (200, hit("HIT"), "render 1".into())
     );
     assert_eq!(runs(&HITS_RUNS), 1);
+}
+
+#[tokio::test]
+async fn a_route_with_params_caches_each_value_and_renders_with_its_params() {
+    let server = server().await;
+    assert_eq!(
+        get(&server, "/cache/items/a%20b").await,
+        (200, hit("MISS"), "item a b render 1".into())
+    );
+    assert_eq!(
+        get(&server, "/cache/items/a%20b").await,
+        (200, hit("HIT"), "item a b render 1".into())
+    );
+    assert_eq!(
+        get(&server, "/cache/items/c").await,
+        (200, hit("MISS"), "item c render 2".into())
+    );
+    assert_eq!(
+        get(&server, "/cache/items/c").await,
+        (200, hit("HIT"), "item c render 2".into())
+    );
+    assert_eq!(runs(&ITEMS_RUNS), 2);
 }
 
 #[tokio::test]

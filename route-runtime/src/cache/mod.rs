@@ -30,7 +30,7 @@ use futures_util::StreamExt;
 use tokio::sync::OnceCell;
 
 use crate::config::{Dynamic, RouteInfo};
-use crate::handler::{run_handler, HandlerFn, Parts, ReadRequestData};
+use crate::handler::{run_handler_with_stashed_params, HandlerFn, Parts, ReadRequestData};
 
 pub use memory::MemoryCache;
 pub use store::{CacheEntry, CacheError, CacheFuture, CacheHandler, CacheKey};
@@ -188,7 +188,8 @@ impl Cache {
                 let (parts, state) = (clone_parts(&parts), state.clone());
                 let (own, key) = (&mut own, &key);
                 async move {
-                    let response = run_handler(info, handler, parts, Body::empty(), state).await;
+                    let response =
+                        run_handler_with_stashed_params(info, handler, parts, state).await;
                     let (response, entry) =
                         self.store_if_cacheable(key, info, lifetime, response).await;
                     *own = Some(response);
@@ -208,7 +209,7 @@ impl Cache {
             // Waited for another request's fill: answer from it.
             Some(entry) => entry_response(&entry, Body::from(entry.body.clone()), "HIT"),
             // That response was not cacheable (it may depend on its request): render our own.
-            None => run_handler(info, handler, parts, Body::empty(), state).await,
+            None => run_handler_with_stashed_params(info, handler, parts, state).await,
         }
     }
 
@@ -226,7 +227,7 @@ impl Cache {
         let (cache, handler, key) = (self.clone(), handler.clone(), key.clone());
         let lifetime = info.config.cache_lifetime().flatten();
         tokio::spawn(async move {
-            let response = run_handler(info, &handler, parts, Body::empty(), state).await;
+            let response = run_handler_with_stashed_params(info, &handler, parts, state).await;
             let status = response.status();
             let (_, entry) = cache
                 .store_if_cacheable(&key, info, lifetime, response)
