@@ -348,7 +348,7 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
             extract.push(quote_spanned! {ty.span()=>
                 let #name: #ty = match #rt::route_context(&mut { __params }) {
                     ::core::result::Result::Ok(v) => v,
-                    ::core::result::Result::Err(r) => return r,
+                    ::core::result::Result::Err(e) => return #rt::into_response(e),
                 };
             });
             continue;
