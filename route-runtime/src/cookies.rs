@@ -18,7 +18,7 @@
 //!
 //! A handler that uses `cookies()` reads request data: its response is never cached.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -28,7 +28,8 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 
 use crate::scope::{with_jar, with_scope, OutsideRequest};
 
-/// At most this many request cookies are parsed (security rule 7); later ones are ignored.
+/// At most this many `;`-separated pairs of a request's `Cookie` headers are looked at (security
+/// rule 7); later ones are ignored.
 const MAX_REQUEST_COOKIES: usize = 1024;
 
 /// What JavaScript's `encodeURIComponent` encodes: everything but `A-Z a-z 0-9 - _ . ! ~ * ' ( )`.
@@ -97,15 +98,8 @@ pub struct Cookies {
 }
 
 impl Cookies {
-    fn read<R>(&self, f: impl FnOnce(&CookieJar) -> R) -> Option<R> {
-        with_jar("cookies", |jar| f(jar)).ok()
-    }
-
-    fn write(
-        &self,
-        f: impl FnOnce(&mut CookieJar) -> Result<(), CookieError>,
-    ) -> Result<(), CookieError> {
-        with_jar("cookies", f)?
+    fn read<R>(&self, f: impl FnOnce(&CookieJar, &HeaderMap) -> R) -> Option<R> {
+        with_jar("cookies", |jar, headers| f(jar, headers)).ok()
     }
 
     /// The value of cookie `name` (percent-decoded), if the request sent it or the handler set it.
@@ -118,7 +112,7 @@ impl Cookies {
     /// let theme = cookies().get("theme").unwrap_or_else(|| "light".to_owned());
     /// ```
     pub fn get(&self, name: &str) -> Option<String> {
-        self.read(|jar| jar.get(name)).flatten()
+        self.read(|jar, headers| jar.get(headers, name)).flatten()
     }
 
     /// Every cookie as `(name, value)` pairs: the request's cookies in the order sent (with the
@@ -130,7 +124,8 @@ impl Cookies {
 
     /// Whether cookie `name` exists (see [`get`](Self::get)).
     pub fn has(&self, name: &str) -> bool {
-        self.read(|jar| jar.get(name).is_some()).unwrap_or(false)
+        self.read(|jar, headers| jar.get(headers, name).is_some())
+            .unwrap_or(false)
     }
 
     /// Sets cookie `name` to `value` with `Path=/`: `set-cookie: name=value; Path=/`.
@@ -179,11 +174,10 @@ impl Cookies {
     /// ```
     pub fn set_cookie(&self, cookie: SetCookie) -> Result<(), CookieError> {
         // Validate before touching the scope, so that an invalid cookie never marks the request.
-        let line = cookie.header_value_at(SystemTime::now())?;
-        self.write(|jar| {
-            jar.record(&cookie, line);
-            Ok(())
-        })
+        let now = SystemTime::now();
+        let line = cookie.header_value_at(now)?;
+        with_jar("cookies", |jar, _| jar.record(cookie, line, now))?;
+        Ok(())
     }
 
     /// Deletes cookie `name`: `set-cookie: name=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT`.
@@ -363,12 +357,17 @@ impl SetCookie {
             &self.value,
             URI_COMPONENT,
         ));
-        let mut attribute = |text: &str| {
+        // `; name=value` (or `; name` when `value` is empty), written in place.
+        fn attribute(line: &mut String, name: &str, value: &str) {
             line.push_str("; ");
-            line.push_str(text);
-        };
+            line.push_str(name);
+            if !value.is_empty() {
+                line.push('=');
+                line.push_str(value);
+            }
+        }
         if !path.is_empty() {
-            attribute(&format!("Path={path}"));
+            attribute(&mut line, "Path", path);
         }
         let expires = match self.max_age {
             // As Next.js: a non-zero max-age sets `Expires` to now + max-age.
@@ -379,31 +378,31 @@ impl SetCookie {
             _ => self.expires,
         };
         if let Some(at) = expires {
-            attribute(&format!("Expires={}", http_date(at)));
+            attribute(&mut line, "Expires", &http_date(at));
         }
         if let Some(secs) = self.max_age {
-            attribute(&format!("Max-Age={secs}"));
+            attribute(&mut line, "Max-Age", &secs.to_string());
         }
         if !domain.is_empty() {
-            attribute(&format!("Domain={domain}"));
+            attribute(&mut line, "Domain", domain);
         }
         if self.secure {
-            attribute("Secure");
+            attribute(&mut line, "Secure", "");
         }
         if self.http_only {
-            attribute("HttpOnly");
+            attribute(&mut line, "HttpOnly", "");
         }
         if let Some(same_site) = self.same_site {
-            attribute(&format!("SameSite={}", same_site.as_str()));
+            attribute(&mut line, "SameSite", same_site.as_str());
         }
         if self.partitioned {
-            attribute("Partitioned");
+            attribute(&mut line, "Partitioned", "");
         }
         if let Some(priority) = self.priority {
-            attribute(&format!("Priority={}", priority.as_str()));
+            attribute(&mut line, "Priority", priority.as_str());
         }
         // Everything above was validated or encoded: this cannot fail, but never panic on it.
-        HeaderValue::from_str(&line).map_err(|_| CookieError::InvalidName(self.name.clone()))
+        HeaderValue::try_from(line).map_err(|_| CookieError::InvalidName(self.name.clone()))
     }
 }
 
@@ -508,17 +507,13 @@ impl From<OutsideRequest> for CookieError {
 // The jar (crate-internal)
 // ---------------------------------------------------------------------------------------------
 
-/// The cookies of one request plus those set during it.
+/// The cookies set or deleted during one request. The request's own cookies are read from its
+/// `Cookie` headers on demand: nothing is parsed or copied for the cookies a handler never asks
+/// for.
 #[derive(Debug, Default)]
 pub(crate) struct CookieJar {
-    /// The request's cookies, in the order sent (first occurrence of each name).
-    request: Vec<(String, String)>,
-    /// Name → position in `request`.
-    request_index: HashMap<String, usize>,
-    /// Cookies set or deleted during the request, in first-set order; the last write wins.
+    /// One entry per name, in first-set order; the last write wins.
     changes: Vec<Change>,
-    /// Name → position in `changes`.
-    change_index: HashMap<String, usize>,
 }
 
 #[derive(Debug)]
@@ -530,62 +525,33 @@ struct Change {
 }
 
 impl CookieJar {
-    /// Parses the request's `Cookie` header(s): `name=value` pairs separated by `;`, values
-    /// percent-decoded as by `decodeURIComponent`. Pairs without `=`, with an invalid name, or
-    /// whose value is not valid percent-encoded UTF-8 are skipped; the first occurrence of a name
-    /// wins; at most [`MAX_REQUEST_COOKIES`] cookies are kept.
-    pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
-        let mut jar = CookieJar::default();
-        'headers: for header in headers.get_all(COOKIE) {
-            for pair in header.as_bytes().split(|&b| b == b';') {
-                if jar.request.len() >= MAX_REQUEST_COOKIES {
-                    break 'headers;
-                }
-                let Some((name, value)) = parse_pair(pair) else {
-                    continue;
-                };
-                if jar.request_index.contains_key(&name) {
-                    continue;
-                }
-                jar.request_index.insert(name.clone(), jar.request.len());
-                jar.request.push((name, value));
-            }
+    fn change(&self, name: &str) -> Option<&Change> {
+        self.changes.iter().find(|c| c.name == name)
+    }
+
+    /// The value of `name`: as set during the request, else the request's.
+    fn get(&self, headers: &HeaderMap, name: &str) -> Option<String> {
+        match self.change(name) {
+            Some(change) => change.value.clone(),
+            None => request_cookie(headers, name),
         }
-        jar
     }
 
-    /// The `Set-Cookie` lines for what was set or deleted, in Next.js's format: one per name (the
-    /// last write), in the order the names were first set.
-    pub(crate) fn set_cookie_headers(&self) -> Vec<HeaderValue> {
-        self.changes.iter().map(|c| c.line.clone()).collect()
-    }
-
-    fn get(&self, name: &str) -> Option<String> {
-        if let Some(&i) = self.change_index.get(name) {
-            return self.changes.get(i).and_then(|c| c.value.clone());
-        }
-        let &i = self.request_index.get(name)?;
-        self.request.get(i).map(|(_, v)| v.clone())
-    }
-
-    fn get_all(&self) -> Vec<(String, String)> {
-        let mut all = Vec::with_capacity(self.request.len() + self.changes.len());
-        for (name, value) in &self.request {
-            match self
-                .change_index
-                .get(name)
-                .and_then(|&i| self.changes.get(i))
-            {
+    fn get_all(&self, headers: &HeaderMap) -> Vec<(String, String)> {
+        let request = request_cookies(headers);
+        let mut all = Vec::with_capacity(request.len() + self.changes.len());
+        for (name, value) in &request {
+            match self.change(name) {
                 Some(change) => {
                     if let Some(value) = &change.value {
-                        all.push((name.clone(), value.clone()));
+                        all.push(((*name).to_owned(), value.clone()));
                     }
                 }
-                None => all.push((name.clone(), value.clone())),
+                None => all.push(((*name).to_owned(), value.clone())),
             }
         }
         for change in &self.changes {
-            if self.request_index.contains_key(&change.name) {
+            if request.iter().any(|(name, _)| *name == change.name) {
                 continue;
             }
             if let Some(value) = &change.value {
@@ -595,40 +561,68 @@ impl CookieJar {
         all
     }
 
-    /// Records a validated cookie and its `Set-Cookie` line.
-    fn record(&mut self, cookie: &SetCookie, line: HeaderValue) {
-        let value = (!cookie.is_removal(SystemTime::now())).then(|| cookie.value.clone());
-        match self.change_index.get(&cookie.name) {
-            Some(&i) => {
-                if let Some(change) = self.changes.get_mut(i) {
-                    change.value = value;
-                    change.line = line;
-                }
+    /// Records a validated cookie, set at `now`, and its `Set-Cookie` line.
+    fn record(&mut self, cookie: SetCookie, line: HeaderValue, now: SystemTime) {
+        let value = (!cookie.is_removal(now)).then_some(cookie.value);
+        match self.changes.iter_mut().find(|c| c.name == cookie.name) {
+            Some(change) => {
+                change.value = value;
+                change.line = line;
             }
-            None => {
-                self.change_index
-                    .insert(cookie.name.clone(), self.changes.len());
-                self.changes.push(Change {
-                    name: cookie.name.clone(),
-                    value,
-                    line,
-                });
-            }
+            None => self.changes.push(Change {
+                name: cookie.name,
+                value,
+                line,
+            }),
         }
     }
 
-    #[cfg(test)]
-    fn set(&mut self, cookie: SetCookie) -> Result<(), CookieError> {
-        let line = cookie.header_value_at(SystemTime::now())?;
-        self.record(&cookie, line);
-        Ok(())
+    /// The `Set-Cookie` lines for what was set or deleted, in Next.js's format: one per name (the
+    /// last write), in the order the names were first set.
+    pub(crate) fn into_set_cookie_headers(self) -> Vec<HeaderValue> {
+        self.changes.into_iter().map(|c| c.line).collect()
     }
+}
+
+/// The `name=value` pairs of a request's `Cookie` header(s), in order, name trimmed and value
+/// still encoded: at most [`MAX_REQUEST_COOKIES`] pairs are looked at (empty ones included), and
+/// pairs without `=` or with an invalid name are skipped.
+fn request_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &[u8])> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .flat_map(|header| header.as_bytes().split(|&b| b == b';'))
+        .take(MAX_REQUEST_COOKIES)
+        .filter_map(split_pair)
+}
+
+/// The request's cookie `name`, percent-decoded as by `decodeURIComponent`: its first occurrence
+/// whose value decodes (a pair that does not is skipped).
+fn request_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    request_pairs(headers)
+        .filter(|(n, _)| *n == name)
+        .find_map(|(_, value)| decode_uri_component(value))
+}
+
+/// Every request cookie, decoded, first occurrence of each name, in the order sent.
+fn request_cookies(headers: &HeaderMap) -> Vec<(&str, String)> {
+    let mut seen = HashSet::new();
+    request_pairs(headers)
+        .filter_map(|(name, value)| Some((name, decode_uri_component(value)?)))
+        .filter(|(name, _)| seen.insert(*name))
+        .collect()
 }
 
 /// Appends the jar's `lines` to a response's headers, after the response's own `Set-Cookie`
 /// lines; a name the response already sets itself is skipped (the response's line wins).
 pub(crate) fn append_set_cookies(headers: &mut HeaderMap, lines: Vec<HeaderValue>) {
     if lines.is_empty() {
+        return;
+    }
+    if !headers.contains_key(SET_COOKIE) {
+        for line in lines {
+            headers.append(SET_COOKIE, line);
+        }
         return;
     }
     let own: HashSet<Vec<u8>> = headers
@@ -666,12 +660,12 @@ fn trim(bytes: &[u8]) -> &[u8] {
     &bytes[start..end]
 }
 
-/// One `name=value` pair of a `Cookie` header, or `None` when it is invalid.
-fn parse_pair(pair: &[u8]) -> Option<(String, String)> {
+/// One `name=value` pair of a `Cookie` header, trimmed, value still encoded; `None` without `=`
+/// or with an invalid name.
+fn split_pair(pair: &[u8]) -> Option<(&str, &[u8])> {
     let pair = trim(pair);
     let eq = pair.iter().position(|&b| b == b'=')?;
     let name = trim(&pair[..eq]);
-    let value = trim(&pair[eq + 1..]);
     // Lenient on names the client sends (`a[b]` is common), but never empty, blank or with
     // control characters.
     if name.is_empty()
@@ -681,9 +675,7 @@ fn parse_pair(pair: &[u8]) -> Option<(String, String)> {
     {
         return None;
     }
-    let name = std::str::from_utf8(name).ok()?.to_owned();
-    let value = decode_uri_component(value)?;
-    Some((name, value))
+    Some((std::str::from_utf8(name).ok()?, trim(&pair[eq + 1..])))
 }
 
 /// JavaScript's `decodeURIComponent`: `None` on a `%` not followed by two hex digits or on bytes
@@ -779,10 +771,39 @@ mod tests {
             .to_owned()
     }
 
-    fn lines(jar: &CookieJar) -> Vec<String> {
-        jar.set_cookie_headers()
+    /// A jar with the request headers it reads, as the request scope pairs them.
+    #[derive(Default)]
+    struct Jar {
+        headers: HeaderMap,
+        jar: CookieJar,
+    }
+
+    impl Jar {
+        fn from_headers(headers: &HeaderMap) -> Self {
+            Jar {
+                headers: headers.clone(),
+                jar: CookieJar::default(),
+            }
+        }
+        fn get(&self, name: &str) -> Option<String> {
+            self.jar.get(&self.headers, name)
+        }
+        fn get_all(&self) -> Vec<(String, String)> {
+            self.jar.get_all(&self.headers)
+        }
+        fn set(&mut self, cookie: SetCookie) -> Result<(), CookieError> {
+            let now = SystemTime::now();
+            let line = cookie.header_value_at(now)?;
+            self.jar.record(cookie, line, now);
+            Ok(())
+        }
+    }
+
+    fn lines(jar: &Jar) -> Vec<String> {
+        jar.jar
+            .changes
             .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
+            .map(|c| c.line.to_str().unwrap().to_owned())
             .collect()
     }
 
@@ -790,7 +811,7 @@ mod tests {
 
     #[test]
     fn parses_several_headers_and_pairs() {
-        let jar = CookieJar::from_headers(&headers(&["a=1; b=2;c=3", "d=4"]));
+        let jar = Jar::from_headers(&headers(&["a=1; b=2;c=3", "d=4"]));
         assert_eq!(jar.get("a").as_deref(), Some("1"));
         assert_eq!(jar.get("b").as_deref(), Some("2"));
         assert_eq!(jar.get("c").as_deref(), Some("3"));
@@ -802,7 +823,7 @@ mod tests {
 
     #[test]
     fn first_occurrence_of_a_name_wins() {
-        let jar = CookieJar::from_headers(&headers(&["a=1; a=2", "a=3"]));
+        let jar = Jar::from_headers(&headers(&["a=1; a=2", "a=3"]));
         assert_eq!(jar.get("a").as_deref(), Some("1"));
         assert_eq!(jar.get_all().len(), 1);
     }
@@ -813,7 +834,7 @@ mod tests {
             .map(|i| format!("c{i}=v{i}"))
             .collect::<Vec<_>>()
             .join("; ");
-        let jar = CookieJar::from_headers(&headers(&[&many, "late=1"]));
+        let jar = Jar::from_headers(&headers(&[&many, "late=1"]));
         assert_eq!(jar.get_all().len(), MAX_REQUEST_COOKIES);
         assert_eq!(jar.get("c0").as_deref(), Some("v0"));
         assert_eq!(jar.get("c1023").as_deref(), Some("v1023"));
@@ -823,7 +844,7 @@ mod tests {
 
     #[test]
     fn skips_invalid_pairs() {
-        let jar = CookieJar::from_headers(&headers(&[
+        let jar = Jar::from_headers(&headers(&[
             "novalue; =empty; ok=1; bad=%zz; half=%4; notutf8=%FF; spaced = 2 ;;; a[b]=3; x=a=b",
         ]));
         assert_eq!(
@@ -844,14 +865,14 @@ mod tests {
             COOKIE,
             HeaderValue::from_bytes(b"bad=\xff\xfe; good=1").unwrap(),
         );
-        let jar = CookieJar::from_headers(&map);
+        let jar = Jar::from_headers(&map);
         assert_eq!(jar.get("bad"), None);
         assert_eq!(jar.get("good").as_deref(), Some("1"));
     }
 
     #[test]
     fn percent_decodes_values_like_decode_uri_component() {
-        let jar = CookieJar::from_headers(&headers(&[
+        let jar = Jar::from_headers(&headers(&[
             "a=x%20y%3Bz; b=%C3%BC; c=a+b; d=%25; e=\"quoted\"",
         ]));
         assert_eq!(jar.get("a").as_deref(), Some("x y;z"));
@@ -863,9 +884,9 @@ mod tests {
 
     #[test]
     fn no_cookie_header_is_an_empty_jar() {
-        let jar = CookieJar::from_headers(&HeaderMap::new());
+        let jar = Jar::from_headers(&HeaderMap::new());
         assert!(jar.get_all().is_empty());
-        assert!(jar.set_cookie_headers().is_empty());
+        assert!(lines(&jar).is_empty());
     }
 
     // --- formatting ------------------------------------------------------------------------
@@ -993,7 +1014,7 @@ mod tests {
 
     #[test]
     fn delete_line_matches_next() {
-        let mut jar = CookieJar::default();
+        let mut jar = Jar::default();
         jar.set(SetCookie::new("old", "").expires(UNIX_EPOCH))
             .unwrap();
         assert_eq!(
@@ -1052,7 +1073,7 @@ mod tests {
 
     #[test]
     fn get_sees_sets_and_deletes() {
-        let mut jar = CookieJar::from_headers(&headers(&["a=1; b=2; c=3"]));
+        let mut jar = Jar::from_headers(&headers(&["a=1; b=2; c=3"]));
         jar.set(SetCookie::new("a", "one")).unwrap();
         jar.set(SetCookie::new("new", "x")).unwrap();
         jar.set(SetCookie::new("b", "").expires(UNIX_EPOCH))
@@ -1076,7 +1097,7 @@ mod tests {
 
     #[test]
     fn last_write_wins_in_first_set_order() {
-        let mut jar = CookieJar::default();
+        let mut jar = Jar::default();
         jar.set(SetCookie::new("x", "1")).unwrap();
         jar.set(SetCookie::new("y", "1")).unwrap();
         jar.set(SetCookie::new("x", "2")).unwrap();
@@ -1096,10 +1117,10 @@ mod tests {
 
     #[test]
     fn a_refused_cookie_changes_nothing() {
-        let mut jar = CookieJar::default();
+        let mut jar = Jar::default();
         assert!(jar.set(SetCookie::new("a;b", "v")).is_err());
         assert!(jar.set(SetCookie::new("a", "v").path("/;x")).is_err());
-        assert!(jar.set_cookie_headers().is_empty());
+        assert!(lines(&jar).is_empty());
         assert_eq!(jar.get("a"), None);
     }
 

@@ -94,7 +94,7 @@ pub(crate) struct RequestScope {
 
 #[derive(Default)]
 struct ScopeState {
-    jar: Option<CookieJar>,
+    jar: CookieJar,
     read_request_data: bool,
     forbidden_read: Option<&'static str>,
 }
@@ -155,15 +155,11 @@ impl RequestScope {
 
     /// What the handler did with the request, read once it has returned (one lock).
     pub(crate) fn outcome(&self) -> ScopeOutcome {
-        let state = self.lock();
+        let mut state = self.lock();
         ScopeOutcome {
             read_request_data: state.read_request_data,
             forbidden_read: state.forbidden_read,
-            set_cookies: state
-                .jar
-                .as_ref()
-                .map(CookieJar::set_cookie_headers)
-                .unwrap_or_default(),
+            set_cookies: std::mem::take(&mut state.jar).into_set_cookie_headers(),
         }
     }
 
@@ -218,18 +214,16 @@ pub fn provide_headers(headers: HeaderMap) {
     });
 }
 
-/// Calls `f` with the request's cookie jar, parsed from the `Cookie` header on first use.
+/// Calls `f` with the cookies set during the request and the request's headers (whose `Cookie`
+/// lines the jar reads on demand).
 pub(crate) fn with_jar<R>(
     helper: &'static str,
-    f: impl FnOnce(&mut CookieJar) -> R,
+    f: impl FnOnce(&mut CookieJar, &HeaderMap) -> R,
 ) -> Result<R, OutsideRequest> {
     with_scope(helper, |scope| {
         scope.record(RequestData::Cookies);
         let mut state = scope.lock();
-        let jar = state
-            .jar
-            .get_or_insert_with(|| CookieJar::from_headers(scope.headers()));
-        f(jar)
+        f(&mut state.jar, scope.headers())
     })
 }
 
