@@ -174,7 +174,12 @@ impl Cookies {
     /// ```
     pub fn set_cookie(&self, cookie: SetCookie) -> Result<(), CookieError> {
         // Validate before touching the scope, so that an invalid cookie never marks the request.
-        let now = SystemTime::now();
+        // Only `Expires` and `Max-Age` read the clock (a plain `set` needs no time).
+        let now = if cookie.reads_clock() {
+            SystemTime::now()
+        } else {
+            UNIX_EPOCH
+        };
         let line = cookie.header_value_at(now)?;
         with_jar("cookies", |jar, _| jar.record(cookie, line, now))?;
         Ok(())
@@ -325,6 +330,12 @@ impl SetCookie {
     /// An invalid name, `Path` or `Domain` (see [`CookieError`]).
     pub fn to_header_value(&self) -> Result<HeaderValue, CookieError> {
         self.header_value_at(SystemTime::now())
+    }
+
+    /// Whether [`header_value_at`](Self::header_value_at) or [`is_removal`](Self::is_removal) read
+    /// their `now`.
+    fn reads_clock(&self) -> bool {
+        self.expires.is_some() || self.max_age.is_some_and(|secs| secs > 0)
     }
 
     /// Whether the cookie, set at `now`, removes itself (`Max-Age=0` or `Expires` not after now).
@@ -579,8 +590,8 @@ impl CookieJar {
 
     /// The `Set-Cookie` lines for what was set or deleted, in Next.js's format: one per name (the
     /// last write), in the order the names were first set.
-    pub(crate) fn into_set_cookie_headers(self) -> Vec<HeaderValue> {
-        self.changes.into_iter().map(|c| c.line).collect()
+    pub(crate) fn into_lines(self) -> impl Iterator<Item = HeaderValue> {
+        self.changes.into_iter().map(|c| c.line)
     }
 }
 
@@ -615,8 +626,12 @@ fn request_cookies(headers: &HeaderMap) -> Vec<(&str, String)> {
 
 /// Appends the jar's `lines` to a response's headers, after the response's own `Set-Cookie`
 /// lines; a name the response already sets itself is skipped (the response's line wins).
-pub(crate) fn append_set_cookies(headers: &mut HeaderMap, lines: Vec<HeaderValue>) {
-    if lines.is_empty() {
+pub(crate) fn append_set_cookies(
+    headers: &mut HeaderMap,
+    lines: impl IntoIterator<Item = HeaderValue>,
+) {
+    let mut lines = lines.into_iter().peekable();
+    if lines.peek().is_none() {
         return;
     }
     if !headers.contains_key(SET_COOKIE) {
@@ -1218,7 +1233,7 @@ mod tests {
         let outcome = scope.outcome();
         let lines: Vec<String> = outcome
             .set_cookies
-            .iter()
+            .into_lines()
             .map(|v| v.to_str().unwrap().to_owned())
             .collect();
         assert_eq!(

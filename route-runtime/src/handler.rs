@@ -393,7 +393,7 @@ pub(crate) fn run_handler<S>(
             );
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
-        append_set_cookies(response.headers_mut(), outcome.set_cookies);
+        append_set_cookies(response.headers_mut(), outcome.set_cookies.into_lines());
         if dynamic == Dynamic::ForceDynamic {
             response.headers_mut().insert(
                 header::CACHE_CONTROL,

@@ -10,7 +10,7 @@
 use std::future::Future;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock};
 
-use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::http::{HeaderMap, Method};
 
 use crate::cache::Cache;
 use crate::config::Dynamic;
@@ -77,8 +77,8 @@ pub(crate) struct ScopeOutcome {
     pub(crate) read_request_data: bool,
     /// What a `Dynamic::Error` route read, if anything.
     pub(crate) forbidden_read: Option<&'static str>,
-    /// The `Set-Cookie` lines of the cookies set or deleted during the request.
-    pub(crate) set_cookies: Vec<HeaderValue>,
+    /// The cookies set or deleted during the request.
+    pub(crate) set_cookies: CookieJar,
 }
 
 /// The state of one request, shared by the helpers while its handler runs.
@@ -137,7 +137,11 @@ impl RequestScope {
 
     /// Records a read of request data; `false` when the route forbids it (`Dynamic::Error`).
     pub(crate) fn record(&self, what: RequestData) -> bool {
-        let mut state = self.lock();
+        self.record_in(&mut self.lock(), what)
+    }
+
+    /// [`record`](Self::record), under a lock the caller already holds.
+    fn record_in(&self, state: &mut ScopeState, what: RequestData) -> bool {
         match self.access {
             Access::Read => {
                 if what != RequestData::SearchParams {
@@ -159,7 +163,7 @@ impl RequestScope {
         ScopeOutcome {
             read_request_data: state.read_request_data,
             forbidden_read: state.forbidden_read,
-            set_cookies: std::mem::take(&mut state.jar).into_set_cookie_headers(),
+            set_cookies: std::mem::take(&mut state.jar),
         }
     }
 
@@ -221,8 +225,8 @@ pub(crate) fn with_jar<R>(
     f: impl FnOnce(&mut CookieJar, &HeaderMap) -> R,
 ) -> Result<R, OutsideRequest> {
     with_scope(helper, |scope| {
-        scope.record(RequestData::Cookies);
         let mut state = scope.lock();
+        scope.record_in(&mut state, RequestData::Cookies);
         f(&mut state.jar, scope.headers())
     })
 }
