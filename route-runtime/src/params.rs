@@ -25,33 +25,42 @@ pub enum RawValue {
 /// The decoded params of a matched path, in pattern order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawParams {
-    values: Vec<(&'static str, RawValue)>,
+    /// The first param inline: most patterns have one, and it then costs no allocation.
+    first: Option<(&'static str, RawValue)>,
+    rest: Vec<(&'static str, RawValue)>,
 }
 
 impl RawParams {
     pub(crate) fn push(&mut self, name: &'static str, value: RawValue) {
-        self.values.push((name, value));
+        if self.first.is_none() {
+            self.first = Some((name, value));
+        } else {
+            self.rest.push((name, value));
+        }
     }
 
     /// Whether the pattern had no params.
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.first.is_none() && self.rest.is_empty()
     }
 
     /// The value of `name`, if the pattern has it.
     pub fn get(&self, name: &str) -> Option<&RawValue> {
-        self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+        self.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
     /// Takes the value of `name` out (each generated field takes its own).
     pub fn take(&mut self, name: &str) -> Option<RawValue> {
-        let index = self.values.iter().position(|(n, _)| *n == name)?;
-        Some(self.values.remove(index).1)
+        if self.first.as_ref().is_some_and(|(n, _)| *n == name) {
+            return self.first.take().map(|(_, v)| v);
+        }
+        let index = self.rest.iter().position(|(n, _)| *n == name)?;
+        Some(self.rest.remove(index).1)
     }
 
     /// The params as `(name, value)` pairs, in pattern order.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &RawValue)> {
-        self.values.iter().map(|(n, v)| (*n, v))
+        self.first.iter().chain(&self.rest).map(|(n, v)| (*n, v))
     }
 }
 
