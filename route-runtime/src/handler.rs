@@ -26,7 +26,7 @@ use crate::config::{Dynamic, RouteInfo, RouteMethod};
 use crate::cookies::append_set_cookies;
 use crate::error::RouteError;
 use crate::params::RawParams;
-use crate::pattern::{axum_paths, match_path};
+use crate::pattern::{axum_paths, match_canonical, PathMatch};
 use crate::request::{declared_length, too_large, BodyLimit, DEFAULT_BODY_LIMIT};
 use crate::scope::{run_in_scope, RequestScope};
 use crate::{methods, normalize};
@@ -307,12 +307,17 @@ fn prepare<S>(
     if route.dynamic {
         // The router may have been mounted without `NormalizePath` in front: a catch-all still
         // matches `/blog/a/`, and `[id]` matches `..`, so check here too.
-        if let Some(redirect) = normalize::canonical_redirect(&parts.uri) {
-            return Prepared::Answer(redirect);
-        }
-        match match_path(route.info.segments, parts.uri.path()) {
-            Ok(Some(matched)) => params = matched,
-            Ok(None) => return Prepared::Answer(StatusCode::NOT_FOUND.into_response()),
+        match match_canonical(route.info.segments, parts.uri.path()) {
+            Ok(PathMatch::Matched(matched)) => params = matched,
+            Ok(PathMatch::NotCanonical) => {
+                return Prepared::Answer(
+                    normalize::canonical_redirect(&parts.uri)
+                        .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response()),
+                )
+            }
+            Ok(PathMatch::NoMatch) => {
+                return Prepared::Answer(StatusCode::NOT_FOUND.into_response())
+            }
             Err(e) => return Prepared::Answer(RouteError::from_param_error(&e).into_response()),
         }
     }

@@ -77,11 +77,65 @@ pub fn match_path(segments: &[Segment], raw_path: &str) -> Result<Option<RawPara
     let rest = raw_path.strip_prefix('/').unwrap_or(raw_path);
     // A trailing slash leaves no empty last part: the canonical path has none.
     let rest = rest.strip_suffix('/').unwrap_or(rest);
-    // Runs on every request: an iterator over the parts, no intermediate vector.
-    let mut parts = (!rest.is_empty())
-        .then(|| rest.split('/'))
-        .into_iter()
-        .flatten();
+    match_parts(segments, rest)
+}
+
+/// What [`match_canonical`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathMatch {
+    /// The path is canonical and matches: its decoded params.
+    Matched(RawParams),
+    /// The path is not canonical ([`canonical_path`] has its canonical form).
+    NotCanonical,
+    /// The path is canonical but does not have the pattern's shape.
+    NoMatch,
+}
+
+/// [`canonical_path`]`(raw_path).is_some()` first, then [`match_path`], in one pass over the path
+/// when it is canonical and matches (the case of every request a route serves).
+pub fn match_canonical(segments: &[Segment], raw_path: &str) -> Result<PathMatch, ParamError> {
+    let not_canonical = |raw_path| canonical_path(raw_path).is_some();
+    let Some(rest) = raw_path.strip_prefix('/') else {
+        return Ok(PathMatch::NotCanonical);
+    };
+    // Every part the match reads is checked as it goes: an empty part (`//`, a trailing slash)
+    // or a dot segment makes the path not canonical.
+    let clean = std::cell::Cell::new(true);
+    let parts = rest.split('/').inspect(|part| {
+        if part.is_empty() || is_dot(part) || is_dot_dot(part) {
+            clean.set(false);
+        }
+    });
+    let outcome = if rest.is_empty() {
+        match_parts_from(segments, std::iter::empty())
+    } else {
+        match_parts_from(segments, parts)
+    };
+    match outcome {
+        // Every part was read: the check above saw them all.
+        Ok(Some(params)) if clean.get() => Ok(PathMatch::Matched(params)),
+        Ok(Some(_)) => Ok(PathMatch::NotCanonical),
+        // The match stopped early: the parts it did not read decide. A path that is not
+        // canonical is redirected before its params are judged, as `NormalizePath` does.
+        _ if !clean.get() || not_canonical(raw_path) => Ok(PathMatch::NotCanonical),
+        Ok(None) => Ok(PathMatch::NoMatch),
+        Err(e) => Err(e),
+    }
+}
+
+/// Matches the parts of a path after its leading `/` (none when `rest` is empty).
+fn match_parts(segments: &[Segment], rest: &str) -> Result<Option<RawParams>, ParamError> {
+    if rest.is_empty() {
+        match_parts_from(segments, std::iter::empty())
+    } else {
+        match_parts_from(segments, rest.split('/'))
+    }
+}
+
+fn match_parts_from<'a>(
+    segments: &[Segment],
+    mut parts: impl Iterator<Item = &'a str>,
+) -> Result<Option<RawParams>, ParamError> {
     let mut params = RawParams::default();
     for segment in segments {
         match *segment {

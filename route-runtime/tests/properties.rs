@@ -16,7 +16,9 @@
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
 use proptest::prelude::*;
-use route_runtime::pattern::{canonical_path, conflict, decode_segment, match_path, Segment};
+use route_runtime::pattern::{
+    canonical_path, conflict, decode_segment, match_canonical, match_path, PathMatch, Segment,
+};
 use route_runtime::RawValue;
 
 const TEAM: &[Segment] = &[Segment::Static("dashboard"), Segment::Dynamic("team")];
@@ -88,6 +90,29 @@ proptest! {
     fn match_path_never_panics(raw in raw_path()) {
         for pattern in [TEAM, BLOG, DOCS, SHOP, &[][..]] {
             let _ = match_path(pattern, &raw);
+        }
+    }
+
+    /// The one-pass check the dispatcher runs agrees with its two-pass definition: not canonical
+    /// first (a redirect, whatever the params), then the match and its decoding.
+    #[test]
+    fn match_canonical_is_canonical_path_then_match_path(raw in raw_path()) {
+        let patterns: [(&[Segment], &str); 5] =
+            [(TEAM, "/dashboard"), (BLOG, "/blog"), (DOCS, "/docs"), (SHOP, "/shop"), (&[], "")];
+        for (pattern, prefix) in patterns {
+            // Random text rarely starts with the pattern's prefix: add it, so that matches and
+            // near-matches are exercised too.
+            for path in [raw.clone(), format!("{prefix}{raw}"), format!("{prefix}/{raw}")] {
+                let expected = if canonical_path(&path).is_some() {
+                    Ok(PathMatch::NotCanonical)
+                } else {
+                    match_path(pattern, &path)
+                        .map(|m| m.map_or(PathMatch::NoMatch, PathMatch::Matched))
+                };
+                prop_assert_eq!(
+                    match_canonical(pattern, &path), expected, "{:?} against {:?}", path, pattern
+                );
+            }
         }
     }
 
