@@ -187,13 +187,14 @@ impl Routes<()> {
         let router = self.into_router();
         let stored = crate::cache::prerender(&router, &paths).await;
         tracing::info!(stored, of = paths.len(), "prerendered static routes");
-        router
+        // Handlers turned into services once, not on every request (as `axum::serve` does).
+        router.with_state(())
     }
 
     /// The router behind [`NormalizePath`] (trailing-slash `308`s, `400` for unknown methods),
     /// ready for [`serve`](crate::serve).
     pub fn into_service(self) -> NormalizePath<Router> {
-        NormalizePath::new(self.into_router())
+        NormalizePath::new(self.into_router().with_state(()))
     }
 }
 

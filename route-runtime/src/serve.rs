@@ -4,6 +4,7 @@
 //! trickles header bytes holds its connection forever. [`serve`] sets a header-read timeout and a
 //! total deadline on request bodies, normalises paths before routing, and shuts down gracefully.
 
+use std::any::Any;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -96,6 +97,16 @@ where
     serve_with(listener, app, ServeConfig::default()).await
 }
 
+/// An `axum::Router` turns each handler into a service on every request until `with_state` has
+/// done it once, as `axum::serve` does: do it here for the common case of a plain `Router`.
+fn prepared<S: 'static>(app: S) -> S {
+    let mut slot = Some(app);
+    if let Some(router) = (&mut slot as &mut dyn Any).downcast_mut::<Option<axum::Router>>() {
+        *router = router.take().map(|router| router.with_state(()));
+    }
+    slot.expect("the slot is refilled in place")
+}
+
 /// Serves `app` on `listener` with `config`.
 pub async fn serve_with<S>(
     listener: TcpListener,
@@ -111,7 +122,7 @@ where
 {
     let service = tower::ServiceBuilder::new()
         .layer(RequestBodyDeadlineLayer::new(config.body_deadline))
-        .service(NormalizePath::new(app));
+        .service(NormalizePath::new(prepared(app)));
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()

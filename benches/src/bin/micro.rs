@@ -112,8 +112,10 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let hand = hand::router();
-    let gen = generated::router();
+    // As served: `with_state` turns the handlers into services once (`axum::serve` and
+    // `route_runtime::serve` do it), instead of on every request.
+    let hand = hand::router().with_state(());
+    let gen = generated::router().with_state(());
 
     // (name, A label, A router, A case, B label, B router, B case, zero-cost target?)
     type Pair<'a> = (
