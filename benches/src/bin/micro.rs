@@ -2,8 +2,9 @@
 //! in a timing loop on a current-thread runtime. Alternating A B / B A rounds; the figure of a side
 //! is the median of its rounds' ns/request.
 //!
-//! `micro [--smoke] [--iters N] [--rounds N] [--only TEXT]` (`--only`: the cases whose name
-//! contains TEXT, e.g. to profile one of them with `perf record`)
+//! `micro [--smoke] [--iters N] [--rounds N] [--only TEXT] [--side a|b]` (`--only`: the cases
+//! whose name contains TEXT; `--side`: time one side only. Both are for profiling one case with
+//! `perf record` or `valgrind --tool=callgrind`.)
 
 use std::time::Instant;
 
@@ -108,6 +109,8 @@ fn main() {
     let iters: usize = arg("--iters").unwrap_or(if smoke { 200 } else { 20_000 });
     let rounds: usize = arg("--rounds").unwrap_or(if smoke { 2 } else { 9 });
     let only: Option<String> = arg("--only");
+    let side: Option<String> = arg("--side");
+    let (time_a, time_b) = (side.as_deref() != Some("b"), side.as_deref() != Some("a"));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -264,17 +267,23 @@ fn main() {
             }
             broken |= !check(ra, ca, la).await;
             broken |= !check(rb, cb, lb).await;
-            // Warm-up.
-            time(ra, ca, iters / 10 + 1).await;
-            time(rb, cb, iters / 10 + 1).await;
             let (mut a, mut b) = (Vec::new(), Vec::new());
-            for round in 0..rounds {
-                if round % 2 == 0 {
-                    a.push(time(ra, ca, iters).await);
-                    b.push(time(rb, cb, iters).await);
-                } else {
-                    b.push(time(rb, cb, iters).await);
-                    a.push(time(ra, ca, iters).await);
+            // Warm-up, then the rounds.
+            for round in 0..=rounds {
+                let n = if round == 0 { iters / 10 + 1 } else { iters };
+                let (a_first, timed) = (round % 2 == 1, round > 0);
+                for is_a in [a_first, !a_first] {
+                    let (router, case, out, on) = if is_a {
+                        (ra, ca, &mut a, time_a)
+                    } else {
+                        (rb, cb, &mut b, time_b)
+                    };
+                    if on {
+                        let ns = time(router, case, n).await;
+                        if timed {
+                            out.push(ns);
+                        }
+                    }
                 }
             }
             let (ma, mb) = (median(&a), median(&b));
