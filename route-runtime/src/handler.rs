@@ -12,7 +12,8 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use axum::extract::{FromRequest, FromRequestParts, State};
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::handler::Handler;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
@@ -195,13 +196,11 @@ where
             let serves = route.get(method).is_some()
                 || (method == RouteMethod::Head && route.get(RouteMethod::Get).is_some());
             if serves {
-                let route = Arc::clone(&route);
-                methods = methods.on(
-                    method_filter(method),
-                    move |State(state): State<S>, request: axum::extract::Request| {
-                        dispatch(Arc::clone(&route), method, state, request)
-                    },
-                );
+                let endpoint = Endpoint {
+                    route: Arc::clone(&route),
+                    method,
+                };
+                methods = methods.on(method_filter(method), endpoint);
             }
         }
         if route.get(RouteMethod::Options).is_none() {
@@ -220,6 +219,35 @@ where
             router = router.route(&path, methods.clone());
         }
         router
+    }
+}
+
+/// The axum handler of one method of a route.
+///
+/// A `Handler` of its own rather than a closure with `State` and `Request` extractors: those take
+/// the request apart and put it back together, moving it (and the future) on every request.
+struct Endpoint<S> {
+    route: Arc<RouteHandlers<S>>,
+    method: RouteMethod,
+}
+
+impl<S> Clone for Endpoint<S> {
+    fn clone(&self) -> Self {
+        Endpoint {
+            route: Arc::clone(&self.route),
+            method: self.method,
+        }
+    }
+}
+
+impl<S> Handler<Endpoint<S>, S> for Endpoint<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    type Future = BoxFuture;
+
+    fn call(self, request: axum::extract::Request, state: S) -> Self::Future {
+        Box::pin(dispatch(self.route, self.method, state, request))
     }
 }
 
@@ -284,7 +312,12 @@ where
         },
     });
     // A `HEAD` response keeps its `Content-Length` and loses its body in axum's method router.
-    work.instrument(span)
+    // Without a subscriber that wants the span, the handler's future runs bare.
+    if span.is_disabled() {
+        Either::Left(work)
+    } else {
+        Either::Right(work.instrument(span))
+    }
 }
 
 /// What [`prepare`] decided.
@@ -390,25 +423,26 @@ pub(crate) fn run_handler<S>(
                 return StatusCode::INTERNAL_SERVER_ERROR.into_response();
             }
         };
-        let outcome = scope.outcome();
-        if let Some(what) = outcome.forbidden_read {
-            tracing::error!(
-                read = what,
-                "route with `DYNAMIC = Dynamic::Error` read request data"
-            );
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        if let Some(outcome) = scope.outcome() {
+            if let Some(what) = outcome.forbidden_read {
+                tracing::error!(
+                    read = what,
+                    "route with `DYNAMIC = Dynamic::Error` read request data"
+                );
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+            append_set_cookies(response.headers_mut(), outcome.set_cookies.into_lines());
+            if outcome.read_request_data {
+                response
+                    .extensions_mut()
+                    .insert(crate::handler::ReadRequestData);
+            }
         }
-        append_set_cookies(response.headers_mut(), outcome.set_cookies.into_lines());
         if dynamic == Dynamic::ForceDynamic {
             response.headers_mut().insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("private, no-cache, no-store, max-age=0, must-revalidate"),
             );
-        }
-        if outcome.read_request_data {
-            response
-                .extensions_mut()
-                .insert(crate::handler::ReadRequestData);
         }
         response
     }
