@@ -320,9 +320,6 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
         .map(|i| format_ident!("__arg{}", i))
         .collect();
 
-    // The request scope gets the headers for `cookies()`/`headers()`: moved after extraction
-    // when only `RouteContext` needs the request (nothing of the user's runs before), else a copy
-    // before any extractor runs (a custom extractor may call the helpers).
     let contexts = h
         .args
         .iter()
@@ -332,6 +329,11 @@ fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
     // A lone `RouteContext` takes the matched params directly; otherwise they go in the request's
     // extensions, where its extractor (and a custom extractor built on it) finds them.
     let direct_params = only_contexts && contexts <= 1;
+    // The request scope gets the headers for `cookies()`/`headers()`: moved there after
+    // extraction when nothing of the handler reads them from its `Parts` (its only extractors are
+    // `RouteContext`); otherwise a copy goes there before the first extractor runs (a custom
+    // extractor may call the helpers). Moving them in the generated code, rather than into the
+    // scope when it is made, spares copying the scope they would enlarge.
     let mut extract = Vec::new();
     if !direct_params {
         extract.push(quote!(#rt::stash_params(&mut __parts, __params);));

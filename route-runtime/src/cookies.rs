@@ -536,6 +536,11 @@ struct Change {
 }
 
 impl CookieJar {
+    /// Whether nothing was set or deleted.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
     fn change(&self, name: &str) -> Option<&Change> {
         self.changes.iter().find(|c| c.name == name)
     }
@@ -1230,7 +1235,7 @@ mod tests {
             );
         })
         .await;
-        let outcome = scope.outcome();
+        let outcome = scope.outcome().expect("cookies were read and set");
         let lines: Vec<String> = outcome
             .set_cookies
             .into_lines()

@@ -8,13 +8,16 @@
 //! on the request and is never cached.
 
 use std::future::Future;
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
 use axum::http::{HeaderMap, Method};
 
 use crate::cache::Cache;
 use crate::config::Dynamic;
 use crate::cookies::CookieJar;
+
+/// What a scope without headers (`ForceStatic`, or not provided yet) reads.
+static EMPTY_HEADERS: LazyLock<HeaderMap> = LazyLock::new(HeaderMap::new);
 
 tokio::task_local! {
     static SCOPE: Arc<RequestScope>;
@@ -83,17 +86,24 @@ pub(crate) struct ScopeOutcome {
 
 /// The state of one request, shared by the helpers while its handler runs.
 pub(crate) struct RequestScope {
-    /// Set when the scope is made, or later by generated code once the extractors are done with
-    /// them (moved, not copied: a handler that never calls a helper pays nothing for them).
-    headers: OnceLock<HeaderMap>,
     method: Method,
     access: Access,
     cache: Option<Cache>,
     state: Mutex<ScopeState>,
 }
 
+impl ScopeState {
+    /// The request's headers; empty for `ForceStatic` routes or before they are provided.
+    fn headers(&self) -> &HeaderMap {
+        self.headers.as_ref().unwrap_or(&EMPTY_HEADERS)
+    }
+}
+
 #[derive(Default)]
 struct ScopeState {
+    /// Set when the scope is made, or later by generated code once the extractors are done with
+    /// them (moved, not copied: a handler that never calls a helper pays nothing for them).
+    headers: Option<HeaderMap>,
     jar: CookieJar,
     read_request_data: bool,
     forbidden_read: Option<&'static str>,
@@ -111,23 +121,15 @@ impl RequestScope {
             Dynamic::Error => Access::Forbidden,
             Dynamic::Auto | Dynamic::ForceDynamic => Access::Read,
         };
-        let cell = OnceLock::new();
-        if let Some(headers) = headers.filter(|_| access != Access::Stripped) {
-            let _ = cell.set(headers);
-        }
         RequestScope {
-            headers: cell,
             method,
             access,
             cache,
-            state: Mutex::new(ScopeState::default()),
+            state: Mutex::new(ScopeState {
+                headers: headers.filter(|_| access != Access::Stripped),
+                ..ScopeState::default()
+            }),
         }
-    }
-
-    /// The request's headers; empty for `ForceStatic` routes or before they are provided.
-    fn headers(&self) -> &HeaderMap {
-        static EMPTY: LazyLock<HeaderMap> = LazyLock::new(HeaderMap::new);
-        self.headers.get().unwrap_or(&EMPTY)
     }
 
     fn lock(&self) -> MutexGuard<'_, ScopeState> {
@@ -157,14 +159,18 @@ impl RequestScope {
         }
     }
 
-    /// What the handler did with the request, read once it has returned (one lock).
-    pub(crate) fn outcome(&self) -> ScopeOutcome {
+    /// What the handler did with the request, read once it has returned (one lock); `None` when
+    /// it read no request data and set no cookie (most handlers).
+    pub(crate) fn outcome(&self) -> Option<ScopeOutcome> {
         let mut state = self.lock();
-        ScopeOutcome {
+        if !state.read_request_data && state.forbidden_read.is_none() && state.jar.is_empty() {
+            return None;
+        }
+        Some(ScopeOutcome {
             read_request_data: state.read_request_data,
             forbidden_read: state.forbidden_read,
             set_cookies: std::mem::take(&mut state.jar),
-        }
+        })
     }
 
     /// Whether the request is an HTML form submission (`redirect()` then answers 303).
@@ -172,7 +178,8 @@ impl RequestScope {
         if self.method != Method::POST {
             return false;
         }
-        let Some(content_type) = self
+        let state = self.lock();
+        let Some(content_type) = state
             .headers()
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -213,7 +220,7 @@ pub(crate) fn record(what: RequestData) -> bool {
 pub fn provide_headers(headers: HeaderMap) {
     let _ = with_scope("headers", |scope| {
         if scope.access != Access::Stripped {
-            let _ = scope.headers.set(headers);
+            scope.lock().headers.get_or_insert(headers);
         }
     });
 }
@@ -227,7 +234,9 @@ pub(crate) fn with_jar<R>(
     with_scope(helper, |scope| {
         let mut state = scope.lock();
         scope.record_in(&mut state, RequestData::Cookies);
-        f(&mut state.jar, scope.headers())
+        let state = &mut *state;
+        let headers = state.headers.as_ref().unwrap_or(&EMPTY_HEADERS);
+        f(&mut state.jar, headers)
     })
 }
 
@@ -298,8 +307,9 @@ pub struct Headers {
 impl Headers {
     fn read<R>(&self, f: impl Fn(&HeaderMap) -> R) -> R {
         with_scope("headers", |scope| {
-            scope.record(RequestData::Headers);
-            f(scope.headers())
+            let mut state = scope.lock();
+            scope.record_in(&mut state, RequestData::Headers);
+            f(state.headers())
         })
         .unwrap_or_else(|_| f(&HeaderMap::new()))
     }
