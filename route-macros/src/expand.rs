@@ -305,7 +305,7 @@ fn router(route: &Route) -> TokenStream {
         #[doc = #doc]
         #[allow(unused_mut, unused_variables, clippy::let_unit_value)]
         pub fn router #generics () -> #rt::axum::Router<#state> {
-            let __builder = #rt::RouteBuilder::<#state, _>::new(|| &ROUTE);
+            let __builder = #rt::RouteBuilder::<#state>::new(&ROUTE);
             #(#handlers)*
             __builder.build()
         }

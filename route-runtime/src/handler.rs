@@ -39,33 +39,22 @@ pub type Body = axum::body::Body;
 
 type BoxFuture = Pin<Box<dyn Future<Output = Response> + Send + 'static>>;
 
-/// A handler of one method, as the runtime calls it: the closure `#[route]` generates (or one
-/// [`RouteBuilder::handler`] wraps to look like it). It is `Clone` and, when generated, captures
-/// nothing: axum clones an endpoint on every request, and a zero-sized one costs no allocation.
-pub(crate) trait HandlerCall<S>: Clone + Send + Sync + 'static {
-    /// The handler's future.
-    type Future: Future<Output = Response> + Send + 'static;
-    /// Starts the handler (nothing of it runs before the future is polled, in its scope).
-    fn start(&self, parts: Parts, body: Body, state: S, params: RawParams) -> Self::Future;
+/// A type-erased handler of one method: the closure `#[route]` generates.
+pub(crate) struct HandlerFn<S> {
+    call: Arc<dyn Fn(Parts, Body, S, RawParams) -> BoxFuture + Send + Sync + 'static>,
+    /// Generated handlers give the request scope its headers themselves (moving them when no
+    /// extractor needs them); others get a copy made before they run.
+    provides_headers: bool,
 }
 
-impl<S, F, Fut> HandlerCall<S> for F
-where
-    F: Fn(Parts, Body, S, RawParams) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Response> + Send + 'static,
-{
-    type Future = Fut;
-
-    fn start(&self, parts: Parts, body: Body, state: S, params: RawParams) -> Fut {
-        self(parts, body, state, params)
+impl<S> Clone for HandlerFn<S> {
+    fn clone(&self) -> Self {
+        HandlerFn {
+            call: Arc::clone(&self.call),
+            provides_headers: self.provides_headers,
+        }
     }
 }
-
-/// Where a route's [`RouteInfo`] comes from: generated code passes a closure returning its
-/// `static`, which is zero-sized (see [`HandlerCall`] for why that matters).
-pub trait InfoSource: Fn() -> &'static RouteInfo + Clone + Send + Sync + 'static {}
-
-impl<T: Fn() -> &'static RouteInfo + Clone + Send + Sync + 'static> InfoSource for T {}
 
 /// Generated code: puts the matched params in the request's extensions, where
 /// [`RouteContext`](crate::RouteContext)'s extractor finds them. Generated handlers whose only
@@ -109,43 +98,40 @@ pub fn into_response<T: IntoResponse>(value: T) -> Response {
     value.into_response()
 }
 
-/// Adds one handler's endpoint to a method router, under one method filter (a `GET` handler also
-/// serves `HEAD` when the module has no `HEAD`).
-type Install<S> = Box<dyn Fn(MethodRouter<S>, RouteMethod) -> MethodRouter<S> + Send>;
-
-/// Generated code: collects a module's handlers and builds its router.
-pub struct RouteBuilder<S, I> {
-    info: I,
-    installs: Vec<(RouteMethod, Install<S>)>,
+/// One route's handlers and config, shared by every request to it.
+pub(crate) struct RouteHandlers<S> {
+    pub(crate) info: &'static RouteInfo,
+    pub(crate) allow: HeaderValue,
+    /// Whether the pattern has a dynamic segment. A static pattern's router only routes the
+    /// exact, canonical path here: there is nothing to check or match.
+    dynamic: bool,
+    handlers: Vec<(RouteMethod, HandlerFn<S>)>,
 }
 
-impl<S, I> RouteBuilder<S, I>
+impl<S> RouteHandlers<S> {
+    fn get(&self, method: RouteMethod) -> Option<&HandlerFn<S>> {
+        self.handlers
+            .iter()
+            .find(|(m, _)| *m == method)
+            .map(|(_, h)| h)
+    }
+}
+
+/// Generated code: collects a module's handlers and builds its router.
+pub struct RouteBuilder<S> {
+    info: &'static RouteInfo,
+    handlers: Vec<(RouteMethod, HandlerFn<S>)>,
+}
+
+impl<S> RouteBuilder<S>
 where
     S: Clone + Send + Sync + 'static,
-    I: InfoSource,
 {
-    /// Starts the router of the route described by `info()`.
-    ///
-    /// ```
-    /// use route_runtime::__private::{Body, Parts, RouteBuilder, RouteConfig, RouteInfo, RouteMethod, Segment};
-    ///
-    /// static HELLO: RouteInfo = RouteInfo {
-    ///     pattern: "/hello",
-    ///     segments: &[Segment::Static("hello")],
-    ///     methods: &[RouteMethod::Get],
-    ///     config: RouteConfig::DEFAULT,
-    /// };
-    ///
-    /// let router: axum::Router = RouteBuilder::new(|| &HELLO)
-    ///     .handler(RouteMethod::Get, |_: Parts, _: Body, _: ()| async {
-    ///         route_runtime::__private::into_response("hello")
-    ///     })
-    ///     .build();
-    /// ```
-    pub fn new(info: I) -> Self {
+    /// Starts the router of the route described by `info`.
+    pub fn new(info: &'static RouteInfo) -> Self {
         RouteBuilder {
             info,
-            installs: Vec::new(),
+            handlers: Vec::new(),
         }
     }
 
@@ -157,16 +143,14 @@ where
         F: Fn(Parts, Body, S) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Response> + Send + 'static,
     {
-        let f = Arc::new(f);
-        self.push(method, move |mut parts: Parts, body, state, params| {
-            stash_params(&mut parts, params);
-            let headers = parts.headers.clone();
-            let future = f(parts, body, state);
-            async move {
-                crate::scope::provide_headers(headers);
-                future.await
-            }
-        })
+        self.push(
+            method,
+            move |mut parts, body, state, params| {
+                stash_params(&mut parts, params);
+                f(parts, body, state)
+            },
+            false,
+        )
     }
 
     /// Generated code: adds a handler that receives the matched params itself (see
@@ -174,85 +158,96 @@ where
     /// user code runs.
     pub fn generated_handler<F, Fut>(self, method: RouteMethod, f: F) -> Self
     where
-        F: Fn(Parts, Body, S, RawParams) -> Fut + Clone + Send + Sync + 'static,
+        F: Fn(Parts, Body, S, RawParams) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Response> + Send + 'static,
     {
-        self.push(method, f)
+        self.push(method, f, true)
     }
 
-    fn push<H: HandlerCall<S>>(mut self, method: RouteMethod, handler: H) -> Self {
-        let info = self.info.clone();
-        let install: Install<S> = Box::new(move |methods, filter| {
-            let endpoint = Endpoint {
-                info: info.clone(),
-                handler: handler.clone(),
-            };
-            methods.on(method_filter(filter), endpoint)
-        });
-        self.installs.push((method, install));
+    fn push<F, Fut>(mut self, method: RouteMethod, f: F, provides_headers: bool) -> Self
+    where
+        F: Fn(Parts, Body, S, RawParams) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Response> + Send + 'static,
+    {
+        let call: Arc<dyn Fn(Parts, Body, S, RawParams) -> BoxFuture + Send + Sync> =
+            Arc::new(move |parts, body, state, params| Box::pin(f(parts, body, state, params)));
+        self.handlers.push((
+            method,
+            HandlerFn {
+                call,
+                provides_headers,
+            },
+        ));
         self
     }
 
     /// The axum router serving the route at its path(s), with Next.js's method semantics.
     pub fn build(self) -> Router<S> {
-        let info = (self.info)();
-        let allow = HeaderValue::from_str(&info.allow_header())
+        let allow = HeaderValue::from_str(&self.info.allow_header())
             .unwrap_or_else(|_| HeaderValue::from_static("OPTIONS"));
-        let exports = |method| self.installs.iter().any(|(m, _)| *m == method);
+        let route = Arc::new(RouteHandlers {
+            info: self.info,
+            allow,
+            dynamic: self.info.segments.iter().any(|s| s.param_name().is_some()),
+            handlers: self.handlers,
+        });
         let mut methods: MethodRouter<S> = MethodRouter::new();
-        for (method, install) in &self.installs {
-            methods = install(methods, *method);
-            if *method == RouteMethod::Get && !exports(RouteMethod::Head) {
-                methods = install(methods, RouteMethod::Head);
+        for method in RouteMethod::ALL {
+            let serves = route.get(method).is_some()
+                || (method == RouteMethod::Head && route.get(RouteMethod::Get).is_some());
+            if serves {
+                let endpoint = Endpoint {
+                    route: Arc::clone(&route),
+                    method,
+                };
+                methods = methods.on(method_filter(method), endpoint);
             }
         }
-        if !exports(RouteMethod::Options) {
-            let allow = allow.clone();
+        if route.get(RouteMethod::Options).is_none() {
+            let allow = route.allow.clone();
             methods = methods.merge(on(MethodFilter::OPTIONS, move || {
                 let response = methods::automatic_options(&allow);
                 std::future::ready(response)
             }));
         }
+        let allow = route.allow.clone();
         methods = methods.fallback(move |method: Method| {
             std::future::ready(methods::not_allowed(&method, &allow))
         });
         let mut router = Router::new();
-        for path in axum_paths(info.segments) {
+        for path in axum_paths(self.info.segments) {
             router = router.route(&path, methods.clone());
         }
         router
     }
 }
 
-/// The axum handler of one method of a route: the route's info and the module's handler, both
-/// zero-sized when generated.
+/// The axum handler of one method of a route.
 ///
 /// A `Handler` of its own rather than a closure with `State` and `Request` extractors: those take
 /// the request apart and put it back together, moving it (and the future) on every request.
-struct Endpoint<I, H> {
-    info: I,
-    handler: H,
+struct Endpoint<S> {
+    route: Arc<RouteHandlers<S>>,
+    method: RouteMethod,
 }
 
-impl<I: Clone, H: Clone> Clone for Endpoint<I, H> {
+impl<S> Clone for Endpoint<S> {
     fn clone(&self) -> Self {
         Endpoint {
-            info: self.info.clone(),
-            handler: self.handler.clone(),
+            route: Arc::clone(&self.route),
+            method: self.method,
         }
     }
 }
 
-impl<S, I, H> Handler<(H::Future,), S> for Endpoint<I, H>
+impl<S> Handler<Endpoint<S>, S> for Endpoint<S>
 where
     S: Clone + Send + Sync + 'static,
-    I: InfoSource,
-    H: HandlerCall<S>,
 {
     type Future = BoxFuture;
 
     fn call(self, request: axum::extract::Request, state: S) -> Self::Future {
-        Box::pin(dispatch((self.info)(), self.handler, state, request))
+        Box::pin(dispatch(self.route, self.method, state, request))
     }
 }
 
@@ -268,47 +263,53 @@ fn method_filter(method: RouteMethod) -> MethodFilter {
     }
 }
 
-/// Runs one request through the route's pipeline, with `handler` (the `GET` one for a `HEAD`
-/// when the module has no `HEAD`).
+/// Runs one request through the route's pipeline.
 ///
 /// Not an `async fn`: the checks before the handler are synchronous, and keeping them (and the
 /// rare cache and timeout paths, which are boxed) out of the returned future keeps that future
 /// small. It is moved into axum's boxed handler future on every request: its size is paid in
-/// copies (an `async fn` version was 2.8 KiB).
-fn dispatch<S, H>(
-    info: &'static RouteInfo,
-    handler: H,
+/// copies (an `async fn` version was 2.8 KiB, and cost ~100 ns per request in `memmove`).
+fn dispatch<S>(
+    route: Arc<RouteHandlers<S>>,
+    method: RouteMethod,
     state: S,
     request: axum::extract::Request,
 ) -> impl Future<Output = Response> + Send
 where
     S: Clone + Send + Sync + 'static,
-    H: HandlerCall<S>,
 {
     let span = tracing::info_span!(
         "route",
-        route = info.pattern,
-        method = request.method().as_str()
+        route = route.info.pattern,
+        method = method.as_str()
     );
-    let work = span.in_scope(|| match prepare(info, request) {
+    let work = span.in_scope(|| match prepare(&route, method, request) {
         Prepared::Answer(response) => Either::Left(std::future::ready(response)),
-        // Only the GET handler fills the cache (a HEAD without its own handler reads it): a
-        // module's own HEAD must never write an empty body under the GET key.
-        Prepared::Run(mut parts, _, params)
-            if serves_get(info, &parts.method) && cache::applies(info, &parts) =>
-        {
-            // The cache may run the handler more than once (a fill, then a render of its own):
-            // the params travel with the head.
-            stash_params(&mut parts, params);
-            Either::Right(Either::Left(Box::pin(async move {
-                cache::for_request(&parts)
-                    .serve(info, &handler, parts, state)
-                    .await
-            }) as BoxFuture))
-        }
-        Prepared::Run(parts, body, params) => Either::Right(Either::Right(run_handler(
-            info, &handler, parts, body, state, params,
-        ))),
+        Prepared::Run(mut parts, body, params, handler_method) => match route.get(handler_method) {
+            None => Either::Left(std::future::ready(methods::not_allowed(
+                &parts.method,
+                &route.allow,
+            ))),
+            // Only the GET handler fills the cache (a HEAD without its own handler reads it): a
+            // module's own HEAD must never write an empty body under the GET key.
+            Some(_) if handler_method == RouteMethod::Get && cache::applies(route.info, &parts) => {
+                // The cache may run the handler more than once (a fill, then a render of its own):
+                // the params travel with the head.
+                stash_params(&mut parts, params);
+                let route = Arc::clone(&route);
+                Either::Right(Either::Left(Box::pin(async move {
+                    let Some(handler) = route.get(RouteMethod::Get) else {
+                        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                    };
+                    cache::for_request(&parts)
+                        .serve(route.info, handler, parts, state)
+                        .await
+                }) as BoxFuture))
+            }
+            Some(handler) => Either::Right(Either::Right(run_handler(
+                route.info, handler, parts, body, state, params,
+            ))),
+        },
     });
     // A `HEAD` response keeps its `Content-Length` and loses its body in axum's method router.
     // Without a subscriber that wants the span, the handler's future runs bare.
@@ -319,30 +320,27 @@ where
     }
 }
 
-/// Whether a request with `method` is served by the module's `GET` handler: a `GET`, or a `HEAD`
-/// when the module has no `HEAD` of its own.
-fn serves_get(info: &RouteInfo, method: &Method) -> bool {
-    *method == Method::GET || (*method == Method::HEAD && !info.exports(RouteMethod::Head))
-}
-
 /// What [`prepare`] decided.
 enum Prepared {
-    /// Run the handler with this head, body and matched params.
-    Run(Parts, Body, RawParams),
+    /// Run the handler of the method with this head, body and matched params.
+    Run(Parts, Body, RawParams, RouteMethod),
     /// Answer without running a handler.
     Answer(Response),
 }
 
-/// The synchronous checks before a handler runs: the request head with its matched params and
-/// the body under the route's limit; or the early answer.
-fn prepare(info: &'static RouteInfo, request: axum::extract::Request) -> Prepared {
+/// The synchronous checks before a handler runs: the request head with its matched params, the
+/// body under the route's limit, and the method whose handler serves it; or the early answer.
+fn prepare<S>(
+    route: &RouteHandlers<S>,
+    method: RouteMethod,
+    request: axum::extract::Request,
+) -> Prepared {
     let (mut parts, body) = request.into_parts();
     let mut params = RawParams::default();
-    // A static pattern's router only routes the exact, canonical path here: nothing to check.
-    if info.segments.iter().any(|s| s.param_name().is_some()) {
+    if route.dynamic {
         // The router may have been mounted without `NormalizePath` in front: a catch-all still
         // matches `/blog/a/`, and `[id]` matches `..`, so check here too.
-        match match_canonical(info.segments, parts.uri.path()) {
+        match match_canonical(route.info.segments, parts.uri.path()) {
             Ok(PathMatch::Matched(matched)) => params = matched,
             Ok(PathMatch::NotCanonical) => {
                 return Prepared::Answer(
@@ -356,12 +354,12 @@ fn prepare(info: &'static RouteInfo, request: axum::extract::Request) -> Prepare
             Err(e) => return Prepared::Answer(RouteError::from_param_error(&e).into_response()),
         }
     }
-    let limit = info.config.body_limit.unwrap_or(DEFAULT_BODY_LIMIT);
-    if info.config.body_limit.is_some() {
+    let limit = route.info.config.body_limit.unwrap_or(DEFAULT_BODY_LIMIT);
+    if route.info.config.body_limit.is_some() {
         parts.extensions.insert(BodyLimit(limit));
     }
     // A GET or HEAD body is never handed to the handler (as in Next.js).
-    let body = if parts.method == Method::GET || parts.method == Method::HEAD {
+    let body = if matches!(method, RouteMethod::Get | RouteMethod::Head) {
         Body::empty()
     } else if declared_length(&parts.headers).is_some_and(|n| n > limit as u64) {
         // Refused before a byte of the body is read.
@@ -371,17 +369,21 @@ fn prepare(info: &'static RouteInfo, request: axum::extract::Request) -> Prepare
         // turn `LengthLimitError` into a 413.
         Body::new(http_body_util::Limited::new(body, limit))
     };
-    Prepared::Run(parts, body, params)
+    let handler_method = match method {
+        RouteMethod::Head if route.get(RouteMethod::Head).is_none() => RouteMethod::Get,
+        m => m,
+    };
+    Prepared::Run(parts, body, params, handler_method)
 }
 
 /// Runs a handler inside its request scope, turning panics into 500 and overruns into 504, and
 /// adds the cookies set during the request to its response.
 ///
-/// The handler's future is made here, synchronously; the returned future holds it and the scope
-/// (see [`dispatch`] for why size matters).
-pub(crate) fn run_handler<S, H: HandlerCall<S>>(
+/// The handler's future is made here, synchronously; the returned future holds only it and the
+/// scope (see [`dispatch`] for why size matters).
+pub(crate) fn run_handler<S>(
     info: &'static RouteInfo,
-    handler: &H,
+    handler: &HandlerFn<S>,
     mut parts: Parts,
     body: Body,
     state: S,
@@ -391,14 +393,13 @@ pub(crate) fn run_handler<S, H: HandlerCall<S>>(
     if dynamic == Dynamic::ForceStatic {
         strip_request(&mut parts);
     }
-    // Every handler gives the scope its headers itself, once its extractors are done with them.
     let scope = Arc::new(RequestScope::new(
         parts.method.clone(),
-        None,
+        (!handler.provides_headers).then(|| parts.headers.clone()),
         dynamic,
         parts.extensions.get::<Cache>().cloned(),
     ));
-    let future = AssertUnwindSafe(handler.start(parts, body, state, params)).catch_unwind();
+    let future = AssertUnwindSafe((handler.call)(parts, body, state, params)).catch_unwind();
     let future = run_in_scope(Arc::clone(&scope), future);
     async move {
         let outcome = match info.config.max_duration() {
@@ -448,9 +449,9 @@ pub(crate) fn run_handler<S, H: HandlerCall<S>>(
 }
 
 /// [`run_handler`] for a `GET` whose params are in its extensions (the cache's path).
-pub(crate) fn run_handler_with_stashed_params<S, H: HandlerCall<S>>(
+pub(crate) fn run_handler_with_stashed_params<S>(
     info: &'static RouteInfo,
-    handler: &H,
+    handler: &HandlerFn<S>,
     mut parts: Parts,
     state: S,
 ) -> impl Future<Output = Response> + Send + 'static {

@@ -23,7 +23,7 @@ static CACHED: RouteInfo = RouteInfo {
 };
 
 fn app() -> axum::Router {
-    let blog = RouteBuilder::<(), _>::new(|| &ROUTE)
+    let blog = RouteBuilder::<()>::new(&ROUTE)
         .handler(
             RouteMethod::Get,
             |parts: Parts, _body: Body, _s: ()| async move {
@@ -32,7 +32,7 @@ fn app() -> axum::Router {
             },
         )
         .build();
-    let cached = RouteBuilder::<(), _>::new(|| &CACHED)
+    let cached = RouteBuilder::<()>::new(&CACHED)
         .handler(RouteMethod::Get, |_p: Parts, _b: Body, _s: ()| async move {
             into_response("fresh")
         })

@@ -96,8 +96,7 @@ fn axum_router(layout: Layout, n: usize) -> Router {
 fn runtime_router(infos: &[&'static RouteInfo]) -> Router {
     let mut routes = Routes::new();
     for info in infos {
-        let info: &'static RouteInfo = info;
-        let router = RouteBuilder::<(), _>::new(move || info)
+        let router = RouteBuilder::<()>::new(info)
             .handler(RouteMethod::Get, |_parts, _body, _state: ()| async {
                 into_response("ok")
             })

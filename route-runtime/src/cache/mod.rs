@@ -30,7 +30,7 @@ use futures_util::StreamExt;
 use tokio::sync::OnceCell;
 
 use crate::config::{Dynamic, RouteInfo};
-use crate::handler::{run_handler_with_stashed_params, HandlerCall, Parts, ReadRequestData};
+use crate::handler::{run_handler_with_stashed_params, HandlerFn, Parts, ReadRequestData};
 
 pub use memory::MemoryCache;
 pub use store::{CacheEntry, CacheError, CacheFuture, CacheHandler, CacheKey};
@@ -162,10 +162,10 @@ impl Cache {
     }
 
     /// Serves a cacheable `GET` through the cache.
-    pub(crate) async fn serve<S: Clone + Send + Sync + 'static, H: HandlerCall<S>>(
+    pub(crate) async fn serve<S: Clone + Send + Sync + 'static>(
         &self,
         info: &'static RouteInfo,
-        handler: &H,
+        handler: &HandlerFn<S>,
         parts: Parts,
         state: S,
     ) -> Response {
@@ -213,10 +213,10 @@ impl Cache {
         }
     }
 
-    fn regenerate_in_background<S: Clone + Send + Sync + 'static, H: HandlerCall<S>>(
+    fn regenerate_in_background<S: Clone + Send + Sync + 'static>(
         &self,
         info: &'static RouteInfo,
-        handler: &H,
+        handler: &HandlerFn<S>,
         key: &CacheKey,
         parts: Parts,
         state: S,
