@@ -160,7 +160,7 @@ done
   for (( i = 0; i < N; i++ )); do echo "        r$i::route,"; done
   echo "    ]"
   echo "    .into_router();"
-  echo "    std::hint::black_box(app);"
+  echo "    let _ = std::hint::black_box(app);"
   echo "}"
 } > "$WORK/gen-routes/src/main.rs"
 {
@@ -170,7 +170,7 @@ done
   echo "    let app = axum::Router::new()"
   for (( i = 0; i < N; i++ )); do echo "        .merge(r$i::router())"; done
   echo "        ;"
-  echo "    std::hint::black_box(app);"
+  echo "    let _ = std::hint::black_box(app);"
   echo "}"
 } > "$WORK/hand-routes/src/main.rs"
 
