@@ -603,7 +603,7 @@ impl CookieJar {
 /// The `name=value` pairs of a request's `Cookie` header(s), in order, name trimmed and value
 /// still encoded: at most [`MAX_REQUEST_COOKIES`] pairs are looked at (empty ones included), and
 /// pairs without `=` or with an invalid name are skipped.
-fn request_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &[u8])> {
+fn request_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&[u8], &[u8])> {
     headers
         .get_all(COOKIE)
         .iter()
@@ -616,7 +616,7 @@ fn request_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &[u8])> {
 /// whose value decodes (a pair that does not is skipped).
 fn request_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     request_pairs(headers)
-        .filter(|(n, _)| *n == name)
+        .filter(|(n, _)| *n == name.as_bytes())
         .find_map(|(_, value)| decode_uri_component(value))
 }
 
@@ -624,7 +624,11 @@ fn request_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 fn request_cookies(headers: &HeaderMap) -> Vec<(&str, String)> {
     let mut seen = HashSet::new();
     request_pairs(headers)
-        .filter_map(|(name, value)| Some((name, decode_uri_component(value)?)))
+        .filter_map(|(name, value)| {
+            // A valid name is ASCII: this never skips one.
+            let name = std::str::from_utf8(name).ok()?;
+            Some((name, decode_uri_component(value)?))
+        })
         .filter(|(name, _)| seen.insert(*name))
         .collect()
 }
@@ -681,8 +685,8 @@ fn trim(bytes: &[u8]) -> &[u8] {
 }
 
 /// One `name=value` pair of a `Cookie` header, trimmed, value still encoded; `None` without `=`
-/// or with an invalid name.
-fn split_pair(pair: &[u8]) -> Option<(&str, &[u8])> {
+/// or with an invalid name (a valid one is printable ASCII).
+fn split_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
     let pair = trim(pair);
     let eq = pair.iter().position(|&b| b == b'=')?;
     let name = trim(&pair[..eq]);
@@ -695,7 +699,7 @@ fn split_pair(pair: &[u8]) -> Option<(&str, &[u8])> {
     {
         return None;
     }
-    Some((std::str::from_utf8(name).ok()?, trim(&pair[eq + 1..])))
+    Some((name, trim(&pair[eq + 1..])))
 }
 
 /// JavaScript's `decodeURIComponent`: `None` on a `%` not followed by two hex digits or on bytes

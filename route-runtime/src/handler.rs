@@ -432,7 +432,8 @@ pub(crate) fn run_handler<S>(
                 return StatusCode::INTERNAL_SERVER_ERROR.into_response();
             }
             append_set_cookies(response.headers_mut(), outcome.set_cookies.into_lines());
-            if outcome.read_request_data {
+            // Only the cache reads the mark (and inserting it allocates the extensions).
+            if outcome.read_request_data && info.config.cache_lifetime().is_some() {
                 response
                     .extensions_mut()
                     .insert(crate::handler::ReadRequestData);
