@@ -40,6 +40,7 @@ pub type Body = axum::body::Body;
 type BoxFuture = Pin<Box<dyn Future<Output = Response> + Send + 'static>>;
 
 /// A type-erased handler of one method: the closure `#[route]` generates.
+#[derive(Clone)]
 pub(crate) struct HandlerFn<S> {
     call: Arc<dyn Fn(Parts, Body, S, RawParams) -> BoxFuture + Send + Sync + 'static>,
     /// Generated handlers give the request scope its headers themselves (moving them when no
@@ -47,14 +48,6 @@ pub(crate) struct HandlerFn<S> {
     provides_headers: bool,
 }
 
-impl<S> Clone for HandlerFn<S> {
-    fn clone(&self) -> Self {
-        HandlerFn {
-            call: Arc::clone(&self.call),
-            provides_headers: self.provides_headers,
-        }
-    }
-}
 
 /// Generated code: puts the matched params in the request's extensions, where
 /// [`RouteContext`](crate::RouteContext)'s extractor finds them. Generated handlers whose only
@@ -226,19 +219,12 @@ where
 ///
 /// A `Handler` of its own rather than a closure with `State` and `Request` extractors: those take
 /// the request apart and put it back together, moving it (and the future) on every request.
+#[derive(Clone)]
 struct Endpoint<S> {
     route: Arc<RouteHandlers<S>>,
     method: RouteMethod,
 }
 
-impl<S> Clone for Endpoint<S> {
-    fn clone(&self) -> Self {
-        Endpoint {
-            route: Arc::clone(&self.route),
-            method: self.method,
-        }
-    }
-}
 
 impl<S> Handler<Endpoint<S>, S> for Endpoint<S>
 where
