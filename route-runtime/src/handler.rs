@@ -39,14 +39,9 @@ pub type Body = axum::body::Body;
 
 type BoxFuture = Pin<Box<dyn Future<Output = Response> + Send + 'static>>;
 
-/// A type-erased handler of one method: the closure `#[route]` generates.
-#[derive(Clone)]
-pub(crate) struct HandlerFn<S> {
-    call: Arc<dyn Fn(Parts, Body, S, RawParams) -> BoxFuture + Send + Sync + 'static>,
-    /// Generated handlers give the request scope its headers themselves (moving them when no
-    /// extractor needs them); others get a copy made before they run.
-    provides_headers: bool,
-}
+/// A type-erased handler of one method: the closure `#[route]` generates, which gives the request
+/// scope its headers itself before any user code runs.
+pub(crate) type HandlerFn<S> = Arc<dyn Fn(Parts, Body, S, RawParams) -> BoxFuture + Send + Sync>;
 
 /// Generated code: puts the matched params in the request's extensions, where
 /// [`RouteContext`](crate::RouteContext)'s extractor finds them. Generated handlers whose only
@@ -90,25 +85,6 @@ pub fn into_response<T: IntoResponse>(value: T) -> Response {
     value.into_response()
 }
 
-/// One route's handlers and config, shared by every request to it.
-pub(crate) struct RouteHandlers<S> {
-    pub(crate) info: &'static RouteInfo,
-    pub(crate) allow: HeaderValue,
-    /// Whether the pattern has a dynamic segment. A static pattern's router only routes the
-    /// exact, canonical path here: there is nothing to check or match.
-    dynamic: bool,
-    handlers: Vec<(RouteMethod, HandlerFn<S>)>,
-}
-
-impl<S> RouteHandlers<S> {
-    fn get(&self, method: RouteMethod) -> Option<&HandlerFn<S>> {
-        self.handlers
-            .iter()
-            .find(|(m, _)| *m == method)
-            .map(|(_, h)| h)
-    }
-}
-
 /// Generated code: collects a module's handlers and builds its router.
 pub struct RouteBuilder<S> {
     info: &'static RouteInfo,
@@ -135,79 +111,78 @@ where
         F: Fn(Parts, Body, S) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Response> + Send + 'static,
     {
-        self.push(
-            method,
-            move |mut parts, body, state, params| {
-                stash_params(&mut parts, params);
-                f(parts, body, state)
-            },
-            false,
-        )
+        // Does what generated code does for itself: params where `RouteContext` finds them, and
+        // the headers in the scope (once the future runs, inside it) before the handler's code.
+        self.generated_handler(method, move |mut parts: Parts, body, state, params| {
+            stash_params(&mut parts, params);
+            let headers = parts.headers.clone();
+            let future = f(parts, body, state);
+            async move {
+                crate::scope::provide_headers(headers);
+                future.await
+            }
+        })
     }
 
     /// Generated code: adds a handler that receives the matched params itself (see
     /// [`stash_params`]) and calls [`provide_headers`](crate::scope::provide_headers) before any
     /// user code runs.
-    pub fn generated_handler<F, Fut>(self, method: RouteMethod, f: F) -> Self
+    pub fn generated_handler<F, Fut>(mut self, method: RouteMethod, f: F) -> Self
     where
         F: Fn(Parts, Body, S, RawParams) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Response> + Send + 'static,
     {
-        self.push(method, f, true)
-    }
-
-    fn push<F, Fut>(mut self, method: RouteMethod, f: F, provides_headers: bool) -> Self
-    where
-        F: Fn(Parts, Body, S, RawParams) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Response> + Send + 'static,
-    {
-        let call: Arc<dyn Fn(Parts, Body, S, RawParams) -> BoxFuture + Send + Sync> =
+        let call: HandlerFn<S> =
             Arc::new(move |parts, body, state, params| Box::pin(f(parts, body, state, params)));
-        self.handlers.push((
-            method,
-            HandlerFn {
-                call,
-                provides_headers,
-            },
-        ));
+        self.handlers.push((method, call));
         self
     }
 
     /// The axum router serving the route at its path(s), with Next.js's method semantics.
     pub fn build(self) -> Router<S> {
-        let allow = HeaderValue::from_str(&self.info.allow_header())
+        let info = self.info;
+        let allow = HeaderValue::from_str(&info.allow_header())
             .unwrap_or_else(|_| HeaderValue::from_static("OPTIONS"));
-        let route = Arc::new(RouteHandlers {
-            info: self.info,
-            allow,
-            dynamic: self.info.segments.iter().any(|s| s.param_name().is_some()),
-            handlers: self.handlers,
-        });
+        let handler = |method| {
+            self.handlers
+                .iter()
+                .find(|(m, _)| *m == method)
+                .map(|(_, h)| Arc::clone(h))
+        };
+        // A static pattern's router only routes the exact, canonical path here: there is nothing
+        // to check or match.
+        let dynamic = info.segments.iter().any(|s| s.param_name().is_some());
         let mut methods: MethodRouter<S> = MethodRouter::new();
         for method in RouteMethod::ALL {
-            let serves = route.get(method).is_some()
-                || (method == RouteMethod::Head && route.get(RouteMethod::Get).is_some());
-            if serves {
-                let endpoint = Endpoint {
-                    route: Arc::clone(&route),
+            // A `HEAD` without a handler of its own is served by the `GET` one.
+            let served_by = match method {
+                RouteMethod::Head if handler(RouteMethod::Head).is_none() => RouteMethod::Get,
+                m => m,
+            };
+            if let Some(handler) = handler(served_by) {
+                let endpoint = Endpoint(Arc::new(EndpointData {
+                    info,
+                    dynamic,
                     method,
-                };
+                    fills_cache: served_by == RouteMethod::Get
+                        && info.config.cache_lifetime().is_some(),
+                    handler,
+                }));
                 methods = methods.on(method_filter(method), endpoint);
             }
         }
-        if route.get(RouteMethod::Options).is_none() {
-            let allow = route.allow.clone();
+        if handler(RouteMethod::Options).is_none() {
+            let allow = allow.clone();
             methods = methods.merge(on(MethodFilter::OPTIONS, move || {
                 let response = methods::automatic_options(&allow);
                 std::future::ready(response)
             }));
         }
-        let allow = route.allow.clone();
         methods = methods.fallback(move |method: Method| {
             std::future::ready(methods::not_allowed(&method, &allow))
         });
         let mut router = Router::new();
-        for path in axum_paths(self.info.segments) {
+        for path in axum_paths(info.segments) {
             router = router.route(&path, methods.clone());
         }
         router
@@ -218,10 +193,24 @@ where
 ///
 /// A `Handler` of its own rather than a closure with `State` and `Request` extractors: those take
 /// the request apart and put it back together, moving it (and the future) on every request.
+///
+/// One pointer wide: axum copies (and boxes) an endpoint on every request.
 #[derive(Clone)]
-struct Endpoint<S> {
-    route: Arc<RouteHandlers<S>>,
+struct Endpoint<S>(Arc<EndpointData<S>>);
+
+/// What an endpoint knows of its route, resolved when the router is built.
+struct EndpointData<S> {
+    info: &'static RouteInfo,
+    /// Whether the pattern has a dynamic segment (else there are no params to match).
+    dynamic: bool,
+    /// The request method this endpoint serves.
     method: RouteMethod,
+    /// Whether it is the `GET` handler of a cacheable route: only that one fills the cache (a
+    /// `HEAD` without its own handler reads it); a module's own `HEAD` never writes an empty body
+    /// under the `GET` key.
+    fills_cache: bool,
+    /// The handler serving it: the `GET` one for a `HEAD` without a handler of its own.
+    handler: HandlerFn<S>,
 }
 
 impl<S> Handler<Endpoint<S>, S> for Endpoint<S>
@@ -231,7 +220,7 @@ where
     type Future = BoxFuture;
 
     fn call(self, request: axum::extract::Request, state: S) -> Self::Future {
-        Box::pin(dispatch(self.route, self.method, state, request))
+        Box::pin(dispatch(self.0, state, request))
     }
 }
 
@@ -254,46 +243,42 @@ fn method_filter(method: RouteMethod) -> MethodFilter {
 /// small. It is moved into axum's boxed handler future on every request: its size is paid in
 /// copies (an `async fn` version was 2.8 KiB).
 fn dispatch<S>(
-    route: Arc<RouteHandlers<S>>,
-    method: RouteMethod,
+    endpoint: Arc<EndpointData<S>>,
     state: S,
     request: axum::extract::Request,
 ) -> impl Future<Output = Response> + Send
 where
     S: Clone + Send + Sync + 'static,
 {
+    let info = endpoint.info;
     let span = tracing::info_span!(
         "route",
-        route = route.info.pattern,
-        method = method.as_str()
+        route = info.pattern,
+        method = endpoint.method.as_str()
     );
-    let work = span.in_scope(|| match prepare(&route, method, request) {
+    let work = span.in_scope(|| match prepare(&endpoint, request) {
         Prepared::Answer(response) => Either::Left(std::future::ready(response)),
-        Prepared::Run(mut parts, body, params, handler_method) => match route.get(handler_method) {
-            None => Either::Left(std::future::ready(methods::not_allowed(
-                &parts.method,
-                &route.allow,
-            ))),
-            // Only the GET handler fills the cache (a HEAD without its own handler reads it): a
-            // module's own HEAD must never write an empty body under the GET key.
-            Some(_) if handler_method == RouteMethod::Get && cache::applies(route.info, &parts) => {
-                // The cache may run the handler more than once (a fill, then a render of its own):
-                // the params travel with the head.
-                stash_params(&mut parts, params);
-                let route = Arc::clone(&route);
-                Either::Right(Either::Left(Box::pin(async move {
-                    let Some(handler) = route.get(RouteMethod::Get) else {
-                        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-                    };
-                    cache::for_request(&parts)
-                        .serve(route.info, handler, parts, state)
-                        .await
-                }) as BoxFuture))
-            }
-            Some(handler) => Either::Right(Either::Right(run_handler(
-                route.info, handler, parts, body, state, params,
-            ))),
-        },
+        Prepared::Run(mut parts, _, params)
+            if endpoint.fills_cache && cache::applies(info, &parts) =>
+        {
+            // The cache may run the handler more than once (a fill, then a render of its own):
+            // the params travel with the head.
+            stash_params(&mut parts, params);
+            let handler = Arc::clone(&endpoint.handler);
+            Either::Right(Either::Left(Box::pin(async move {
+                cache::for_request(&parts)
+                    .serve(info, &handler, parts, state)
+                    .await
+            }) as BoxFuture))
+        }
+        Prepared::Run(parts, body, params) => Either::Right(Either::Right(run_handler(
+            info,
+            &endpoint.handler,
+            parts,
+            body,
+            state,
+            params,
+        ))),
     });
     // A `HEAD` response keeps its `Content-Length` and loses its body in axum's method router.
     // Without a subscriber that wants the span, the handler's future runs bare.
@@ -306,25 +291,22 @@ where
 
 /// What [`prepare`] decided.
 enum Prepared {
-    /// Run the handler of the method with this head, body and matched params.
-    Run(Parts, Body, RawParams, RouteMethod),
+    /// Run the handler with this head, body and matched params.
+    Run(Parts, Body, RawParams),
     /// Answer without running a handler.
     Answer(Response),
 }
 
-/// The synchronous checks before a handler runs: the request head with its matched params, the
-/// body under the route's limit, and the method whose handler serves it; or the early answer.
-fn prepare<S>(
-    route: &RouteHandlers<S>,
-    method: RouteMethod,
-    request: axum::extract::Request,
-) -> Prepared {
+/// The synchronous checks before a handler runs: the request head with its matched params and
+/// the body under the route's limit; or the early answer.
+fn prepare<S>(endpoint: &EndpointData<S>, request: axum::extract::Request) -> Prepared {
+    let info = endpoint.info;
     let (mut parts, body) = request.into_parts();
     let mut params = RawParams::default();
-    if route.dynamic {
+    if endpoint.dynamic {
         // The router may have been mounted without `NormalizePath` in front: a catch-all still
         // matches `/blog/a/`, and `[id]` matches `..`, so check here too.
-        match match_canonical(route.info.segments, parts.uri.path()) {
+        match match_canonical(info.segments, parts.uri.path()) {
             Ok(PathMatch::Matched(matched)) => params = matched,
             Ok(PathMatch::NotCanonical) => {
                 return Prepared::Answer(
@@ -338,12 +320,12 @@ fn prepare<S>(
             Err(e) => return Prepared::Answer(RouteError::from_param_error(&e).into_response()),
         }
     }
-    let limit = route.info.config.body_limit.unwrap_or(DEFAULT_BODY_LIMIT);
-    if route.info.config.body_limit.is_some() {
+    let limit = info.config.body_limit.unwrap_or(DEFAULT_BODY_LIMIT);
+    if info.config.body_limit.is_some() {
         parts.extensions.insert(BodyLimit(limit));
     }
     // A GET or HEAD body is never handed to the handler (as in Next.js).
-    let body = if matches!(method, RouteMethod::Get | RouteMethod::Head) {
+    let body = if matches!(endpoint.method, RouteMethod::Get | RouteMethod::Head) {
         Body::empty()
     } else if declared_length(&parts.headers).is_some_and(|n| n > limit as u64) {
         // Refused before a byte of the body is read.
@@ -353,11 +335,7 @@ fn prepare<S>(
         // turn `LengthLimitError` into a 413.
         Body::new(http_body_util::Limited::new(body, limit))
     };
-    let handler_method = match method {
-        RouteMethod::Head if route.get(RouteMethod::Head).is_none() => RouteMethod::Get,
-        m => m,
-    };
-    Prepared::Run(parts, body, params, handler_method)
+    Prepared::Run(parts, body, params)
 }
 
 /// Runs a handler inside its request scope, turning panics into 500 and overruns into 504, and
@@ -377,13 +355,14 @@ pub(crate) fn run_handler<S>(
     if dynamic == Dynamic::ForceStatic {
         strip_request(&mut parts);
     }
+    // Every handler gives the scope its headers itself, once its extractors are done with them.
     let scope = Arc::new(RequestScope::new(
         parts.method.clone(),
-        (!handler.provides_headers).then(|| parts.headers.clone()),
+        None,
         dynamic,
         parts.extensions.get::<Cache>().cloned(),
     ));
-    let future = AssertUnwindSafe((handler.call)(parts, body, state, params)).catch_unwind();
+    let future = AssertUnwindSafe(handler(parts, body, state, params)).catch_unwind();
     let future = run_in_scope(Arc::clone(&scope), future);
     async move {
         let outcome = match info.config.max_duration() {
