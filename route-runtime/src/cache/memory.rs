@@ -102,9 +102,10 @@ impl MemoryCache {
         let state = &mut *state;
         let slot = state.entries.get_mut(key)?;
         state.tick += 1;
-        state.lru.remove(&slot.tick);
+        // The key moves to its new place in the LRU order (the tick is always there).
+        let lru_key = state.lru.remove(&slot.tick).unwrap_or_else(|| key.clone());
         slot.tick = state.tick;
-        state.lru.insert(slot.tick, key.clone());
+        state.lru.insert(slot.tick, lru_key);
         Some(slot.entry.clone())
     }
 

@@ -177,7 +177,7 @@ impl Cache {
             if !entry.is_stale_at(SystemTime::now()) {
                 return entry_response(&entry, body, "HIT");
             }
-            self.regenerate_in_background(info, handler, &key, clone_parts(&parts), state);
+            self.regenerate_in_background(info, handler, &key, parts, state);
             return entry_response(&entry, body, "STALE");
         }
 
