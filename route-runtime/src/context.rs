@@ -46,18 +46,16 @@ where
             Some(raw) => (raw, true),
             None => (RawParams::default(), false),
         };
-        P::from_params(&mut raw)
-            .map(|params| RouteContext { params })
-            .map_err(|e| {
-                if matched {
-                    RouteError::from_param_error(&e).into_response()
-                } else {
-                    RouteError::internal(
-                        "RouteContext used outside a #[route] handler: no matched params",
-                    )
-                    .into_response()
-                }
-            })
+        route_context(&mut raw).map_err(|e| {
+            if matched {
+                e.into_response()
+            } else {
+                RouteError::internal(
+                    "RouteContext used outside a #[route] handler: no matched params",
+                )
+                .into_response()
+            }
+        })
     }
 }
 

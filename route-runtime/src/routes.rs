@@ -132,7 +132,7 @@ where
 
     /// The first pair of routes that collide, if any.
     pub fn check(&self) -> Result<(), RouteConflict> {
-        let infos: Vec<&'static RouteInfo> = self.entries.iter().map(|(info, _)| *info).collect();
+        let infos: Vec<&'static RouteInfo> = self.infos().collect();
         check_group(&infos, 0)
     }
 
