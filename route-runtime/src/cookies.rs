@@ -705,24 +705,7 @@ fn split_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
 /// JavaScript's `decodeURIComponent`: `None` on a `%` not followed by two hex digits or on bytes
 /// that are not UTF-8. `+` stays `+`.
 fn decode_uri_component(raw: &[u8]) -> Option<String> {
-    if !raw.contains(&b'%') {
-        return String::from_utf8(raw.to_vec()).ok();
-    }
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        let b = raw[i];
-        if b == b'%' {
-            let hi = raw.get(i + 1).and_then(|&h| (h as char).to_digit(16))?;
-            let lo = raw.get(i + 2).and_then(|&l| (l as char).to_digit(16))?;
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    crate::pattern::percent_decode_strict(raw).ok()
 }
 
 /// An RFC 6265 cookie-name: an RFC 2616 token.

@@ -174,28 +174,43 @@ fn match_parts_from<'a>(
 /// Percent-decodes one raw path segment, strictly: `%` must start a two-digit hex escape and the
 /// result must be UTF-8. A `+` stays a `+` (paths are not form-encoded).
 pub fn decode_segment(name: &str, raw: &str) -> Result<String, ParamError> {
-    let bytes = raw.as_bytes();
-    if !bytes.contains(&b'%') {
+    if !raw.contains('%') {
         return Ok(raw.to_owned()); // nothing to decode, and `raw` is UTF-8 already
     }
+    percent_decode_strict(raw.as_bytes()).map_err(|e| match e {
+        DecodeError::BadEscape => ParamError::bad_encoding(name),
+        DecodeError::BadUtf8 => ParamError::bad_utf8(name),
+    })
+}
+
+/// Why [`percent_decode_strict`] refused its input.
+pub(crate) enum DecodeError {
+    /// A `%` not followed by two hex digits.
+    BadEscape,
+    /// The decoded bytes are not UTF-8.
+    BadUtf8,
+}
+
+/// Strict percent-decoding, as JavaScript's `decodeURIComponent`: every `%` starts a two-digit
+/// hex escape and the decoded bytes are UTF-8; `+` stays `+`. Path params and cookie values both
+/// decode this way.
+pub(crate) fn percent_decode_strict(raw: &[u8]) -> Result<String, DecodeError> {
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let ok = i + 2 < bytes.len()
-                && bytes[i + 1].is_ascii_hexdigit()
-                && bytes[i + 2].is_ascii_hexdigit();
+    while i < raw.len() {
+        if raw[i] == b'%' {
+            let ok = i + 2 < raw.len()
+                && raw[i + 1].is_ascii_hexdigit()
+                && raw[i + 2].is_ascii_hexdigit();
             if !ok {
-                return Err(ParamError::bad_encoding(name));
+                return Err(DecodeError::BadEscape);
             }
             i += 3;
         } else {
             i += 1;
         }
     }
-    percent_encoding::percent_decode_str(raw)
-        .decode_utf8()
-        .map(|s| s.into_owned())
-        .map_err(|_| ParamError::bad_utf8(name))
+    String::from_utf8(percent_encoding::percent_decode(raw).collect())
+        .map_err(|_| DecodeError::BadUtf8)
 }
 
 /// The canonical form of a raw path, or `None` when it already is canonical.
