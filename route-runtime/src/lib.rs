@@ -72,6 +72,13 @@ pub use scope::{headers, in_request_scope, try_headers, Headers, OutsideRequest}
 pub use serve::{serve, serve_with, ServeConfig};
 
 /// What generated code uses. Not part of the public API: it may change in any release.
+/// Locks `mutex`, also after a panic elsewhere while it was held: the crate's mutexes guard plain
+/// data (a request's scope, the cache's indexes) that a panic cannot leave half-written in a way
+/// that matters more than the request or entry it belonged to.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[doc(hidden)]
 pub mod __private {
     pub use crate::context::route_context;

@@ -133,8 +133,7 @@ impl RequestScope {
     }
 
     fn lock(&self) -> MutexGuard<'_, ScopeState> {
-        // A handler that panicked while holding the lock leaves plain data behind: keep using it.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        crate::lock(&self.state)
     }
 
     /// Records a read of request data; `false` when the route forbids it (`Dynamic::Error`).

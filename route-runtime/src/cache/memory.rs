@@ -66,9 +66,7 @@ impl MemoryCache {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // Plain data: a panic elsewhere while holding the lock leaves nothing half-written that
-        // matters more than a lost cache entry.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        crate::lock(&self.state)
     }
 
     /// How many entries are stored.

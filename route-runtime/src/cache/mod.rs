@@ -19,7 +19,7 @@ mod memory;
 mod store;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
@@ -31,6 +31,7 @@ use tokio::sync::OnceCell;
 
 use crate::config::{Dynamic, RouteInfo};
 use crate::handler::{run_handler_with_stashed_params, HandlerFn, Parts, ReadRequestData};
+use crate::lock;
 
 pub use memory::MemoryCache;
 pub use store::{CacheEntry, CacheError, CacheFuture, CacheHandler, CacheKey};
@@ -79,10 +80,6 @@ impl Default for Cache {
     fn default() -> Self {
         Cache::new(MemoryCache::default())
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Cache {
