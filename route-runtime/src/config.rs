@@ -55,9 +55,17 @@ impl RouteMethod {
 
     /// The method for an `http::Method`, or `None` when it is not one of the seven.
     pub fn from_http(method: &axum::http::Method) -> Option<Self> {
-        RouteMethod::ALL
-            .into_iter()
-            .find(|m| m.as_str() == method.as_str())
+        use axum::http::Method;
+        Some(match *method {
+            Method::DELETE => RouteMethod::Delete,
+            Method::GET => RouteMethod::Get,
+            Method::HEAD => RouteMethod::Head,
+            Method::OPTIONS => RouteMethod::Options,
+            Method::PATCH => RouteMethod::Patch,
+            Method::POST => RouteMethod::Post,
+            Method::PUT => RouteMethod::Put,
+            _ => return None,
+        })
     }
 
     /// The `http::Method` of this method.
