@@ -258,7 +258,7 @@ pub mod stats {
         fmt_ns(d.as_nanos() as f64)
     }
 
-    /// `✓` when `ok`, `✗` otherwise: a figure against its target (never an assertion).
+    /// `met` when `ok`, `NOT met` otherwise: a figure against its target (never an assertion).
     pub fn mark(ok: bool) -> &'static str {
         if ok {
             "met"

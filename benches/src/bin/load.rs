@@ -362,9 +362,9 @@ fn main() {
         let (ext, path) = external_target(&url, &label, arg("--pid"));
         targets.push(ext);
         let against: Option<String> = arg("--against");
-        let (b, req_b) = match against {
+        let (b, req_b) = match &against {
             Some(kind) => {
-                targets.push(spawn_server(&kind, server_threads));
+                targets.push(spawn_server(kind, server_threads));
                 let p: String = arg("--against-path").unwrap_or_else(|| path.clone());
                 (1, Req::get(&p))
             }
@@ -373,7 +373,7 @@ fn main() {
         let name: &'static str = Box::leak(
             format!(
                 "hello: {label} (A) vs {} (B)",
-                arg::<String>("--against").unwrap_or_else(|| label.clone())
+                against.as_deref().unwrap_or(&label)
             )
             .into_boxed_str(),
         );
