@@ -47,6 +47,21 @@ impl TestServer {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// `method path` with the shared client; `method` is any token, standard or not.
+    pub async fn send(&self, method: &str, path: &str) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method token");
+        client()
+            .request(method, self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// `GET path` with the shared client.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.send("GET", path).await
+    }
+
     /// Sends raw bytes on a new connection and returns everything the server sent until it
     /// closed the connection or `wait` passed.
     pub async fn raw(&self, request: &[u8], wait: Duration) -> String {

@@ -2,10 +2,10 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use route_runtime::{route, routes};
 
-use crate::common::{client, header, TestServer};
+use crate::common::{header, TestServer};
 
 static GET_RUNS: AtomicUsize = AtomicUsize::new(0);
 
@@ -114,25 +114,16 @@ async fn server() -> TestServer {
     .await
 }
 
-async fn send(server: &TestServer, method: &str, path: &str) -> reqwest::Response {
-    let method = Method::from_bytes(method.as_bytes()).expect("method token");
-    client()
-        .request(method, server.url(path))
-        .send()
-        .await
-        .expect("request")
-}
-
 #[tokio::test]
 async fn automatic_options_lists_methods_sorted_with_head_and_options() {
     let server = server().await;
-    let res = send(&server, "OPTIONS", "/get-post").await;
+    let res = server.send("OPTIONS", "/get-post").await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_eq!(header(&res, "allow"), "GET, HEAD, OPTIONS, POST");
     assert!(res.headers().get("access-control-allow-origin").is_none());
     assert_eq!(res.text().await.unwrap(), "");
 
-    let res = send(&server, "OPTIONS", "/get-only").await;
+    let res = server.send("OPTIONS", "/get-only").await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_eq!(header(&res, "allow"), "GET, HEAD, OPTIONS");
 }
@@ -140,16 +131,16 @@ async fn automatic_options_lists_methods_sorted_with_head_and_options() {
 #[tokio::test]
 async fn allow_for_post_only_and_head_only() {
     let server = server().await;
-    let res = send(&server, "OPTIONS", "/post-only").await;
+    let res = server.send("OPTIONS", "/post-only").await;
     assert_eq!(header(&res, "allow"), "OPTIONS, POST");
-    let res = send(&server, "OPTIONS", "/head-only").await;
+    let res = server.send("OPTIONS", "/head-only").await;
     assert_eq!(header(&res, "allow"), "HEAD, OPTIONS");
 }
 
 #[tokio::test]
 async fn own_options_is_returned_as_is() {
     let server = server().await;
-    let res = send(&server, "OPTIONS", "/own-options").await;
+    let res = server.send("OPTIONS", "/own-options").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(header(&res, "allow"), "custom");
     assert_eq!(res.text().await.unwrap(), "own options");
@@ -159,7 +150,7 @@ async fn own_options_is_returned_as_is() {
 async fn head_runs_get_and_keeps_status_and_headers_without_body() {
     let server = server().await;
     let before = GET_RUNS.load(Ordering::SeqCst);
-    let res = send(&server, "HEAD", "/get-post").await;
+    let res = server.send("HEAD", "/get-post").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(header(&res, "content-type"), "application/json");
     assert_eq!(header(&res, "x-from"), "get");
@@ -174,7 +165,7 @@ async fn head_runs_get_and_keeps_status_and_headers_without_body() {
 #[tokio::test]
 async fn own_head_wins_over_get() {
     let server = server().await;
-    let res = send(&server, "HEAD", "/own-head").await;
+    let res = server.send("HEAD", "/own-head").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(header(&res, "x-from"), "head");
 }
@@ -183,12 +174,12 @@ async fn own_head_wins_over_get() {
 async fn methods_not_exported_are_405_with_allow_and_empty_body() {
     let server = server().await;
     for method in ["PUT", "DELETE", "PATCH"] {
-        let res = send(&server, method, "/get-post").await;
+        let res = server.send(method, "/get-post").await;
         assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{method}");
         assert_eq!(header(&res, "allow"), "GET, HEAD, OPTIONS, POST");
         assert_eq!(res.text().await.unwrap(), "");
     }
-    let res = send(&server, "GET", "/post-only").await;
+    let res = server.send("GET", "/post-only").await;
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(header(&res, "allow"), "OPTIONS, POST");
 }
@@ -197,11 +188,11 @@ async fn methods_not_exported_are_405_with_allow_and_empty_body() {
 async fn methods_outside_the_seven_are_400_never_500() {
     let server = server().await;
     for method in ["FOO", "PROPFIND", "PURGE", "QUERY", "TRACE", "CONNECT"] {
-        let res = send(&server, method, "/get-post").await;
+        let res = server.send(method, "/get-post").await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{method}");
     }
     // The server keeps serving.
-    let res = send(&server, "GET", "/get-only").await;
+    let res = server.send("GET", "/get-only").await;
     assert_eq!(res.text().await.unwrap(), "sync handlers work too");
 }
 
@@ -209,11 +200,11 @@ async fn methods_outside_the_seven_are_400_never_500() {
 async fn each_of_the_seven_methods_reaches_its_own_handler() {
     let server = server().await;
     for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] {
-        let res = send(&server, method, "/all-seven").await;
+        let res = server.send(method, "/all-seven").await;
         assert_eq!(res.status(), StatusCode::OK, "{method}");
         assert_eq!(res.text().await.unwrap(), method);
     }
-    let res = send(&server, "HEAD", "/all-seven").await;
+    let res = server.send("HEAD", "/all-seven").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         header(&res, "content-length"),

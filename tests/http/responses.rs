@@ -155,18 +155,10 @@ async fn server() -> TestServer {
     .await
 }
 
-async fn get(server: &TestServer, path: &str) -> reqwest::Response {
-    client()
-        .get(server.url(path))
-        .send()
-        .await
-        .expect("request")
-}
-
 #[tokio::test]
 async fn json_with_status_and_headers() {
     let server = server().await;
-    let response = get(&server, "/res/json").await;
+    let response = server.get("/res/json").await;
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(header(&response, "content-type"), "application/json");
     assert_eq!(header(&response, "x-custom"), "yes");
@@ -180,7 +172,7 @@ async fn json_with_status_and_headers() {
 #[tokio::test]
 async fn text_is_text_plain_charset_utf8_as_nextjs_sends_it() {
     let server = server().await;
-    let response = get(&server, "/res/text").await;
+    let response = server.get("/res/text").await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     assert_eq!(
         header(&response, "content-type"),
@@ -192,7 +184,7 @@ async fn text_is_text_plain_charset_utf8_as_nextjs_sends_it() {
 #[tokio::test]
 async fn xml_and_html_content_types() {
     let server = server().await;
-    let response = get(&server, "/res/xml").await;
+    let response = server.get("/res/xml").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header(&response, "content-type"), "text/xml; charset=utf-8");
     assert_eq!(header(&response, "cache-control"), "public, max-age=3600");
@@ -201,7 +193,7 @@ async fn xml_and_html_content_types() {
         r#"<?xml version="1.0" encoding="UTF-8"?><urlset/>"#
     );
 
-    let response = get(&server, "/res/rss").await;
+    let response = server.get("/res/rss").await;
     let types: Vec<_> = response.headers().get_all("content-type").iter().collect();
     assert_eq!(
         types,
@@ -213,7 +205,7 @@ async fn xml_and_html_content_types() {
         r#"<rss version="2.0"></rss>"#
     );
 
-    let response = get(&server, "/res/html").await;
+    let response = server.get("/res/html").await;
     assert_eq!(response.status(), StatusCode::GONE);
     assert_eq!(
         header(&response, "content-type"),
@@ -225,13 +217,13 @@ async fn xml_and_html_content_types() {
 #[tokio::test]
 async fn plain_axum_responses_still_work() {
     let server = server().await;
-    let response = get(&server, "/res/tuple").await;
+    let response = server.get("/res/tuple").await;
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(header(&response, "x-from"), "tuple");
     assert_eq!(header(&response, "content-type"), "text/csv");
     assert_eq!(response.text().await.unwrap(), "a,b\n1,2\n");
 
-    let response = get(&server, "/res/axum-json").await;
+    let response = server.get("/res/axum-json").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header(&response, "content-type"), "application/json");
     assert_eq!(
@@ -239,7 +231,7 @@ async fn plain_axum_responses_still_work() {
         json!({ "plain": "axum" })
     );
 
-    let response = get(&server, "/res/status-string").await;
+    let response = server.get("/res/status-string").await;
     assert_eq!(response.status(), StatusCode::IM_A_TEAPOT);
     assert_eq!(
         header(&response, "content-type"),
@@ -312,7 +304,7 @@ async fn a_stream_is_sent_chunk_by_chunk_not_buffered() {
 #[tokio::test]
 async fn a_stream_can_set_its_content_type() {
     let server = server().await;
-    let response = get(&server, "/res/events").await;
+    let response = server.get("/res/events").await;
     assert_eq!(response.status(), StatusCode::OK);
     let types: Vec<_> = response.headers().get_all("content-type").iter().collect();
     assert_eq!(types, ["text/event-stream"]);
@@ -323,7 +315,7 @@ async fn a_stream_can_set_its_content_type() {
 #[tokio::test]
 async fn head_of_a_json_get_keeps_status_and_headers_without_a_body() {
     let server = server().await;
-    let full = get(&server, "/res/json").await.bytes().await.unwrap();
+    let full = server.get("/res/json").await.bytes().await.unwrap();
     let response = client().head(server.url("/res/json")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(header(&response, "content-type"), "application/json");

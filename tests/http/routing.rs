@@ -68,19 +68,12 @@ async fn server() -> TestServer {
     TestServer::start(routes![team, settings, blog, featured, rss, home, post].into_router()).await
 }
 
-async fn get(server: &TestServer, path: &str) -> reqwest::Response {
-    client()
-        .get(server.url(path))
-        .send()
-        .await
-        .expect("request")
-}
-
 #[tokio::test]
 async fn static_segments_win_over_dynamic_ones() {
     let server = server().await;
     assert_eq!(
-        get(&server, "/dashboard/settings")
+        server
+            .get("/dashboard/settings")
             .await
             .text()
             .await
@@ -88,35 +81,33 @@ async fn static_segments_win_over_dynamic_ones() {
         "settings"
     );
     // Paths are case-sensitive: this is a team.
-    let body: Value = get(&server, "/dashboard/Settings")
+    let body: Value = server
+        .get("/dashboard/Settings")
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(body, json!({ "team": "Settings" }));
     assert_eq!(
-        get(&server, "/blog/featured").await.text().await.unwrap(),
+        server.get("/blog/featured").await.text().await.unwrap(),
         "featured"
     );
-    let body: Value = get(&server, "/blog/featured/x").await.json().await.unwrap();
+    let body: Value = server.get("/blog/featured/x").await.json().await.unwrap();
     assert_eq!(body, json!({ "slug": ["featured", "x"] }));
 }
 
 #[tokio::test]
 async fn dots_are_ordinary_characters_and_there_is_no_extension_fallback() {
     let server = server().await;
-    assert_eq!(
-        get(&server, "/rss.xml").await.text().await.unwrap(),
-        "<rss/>"
-    );
-    assert_eq!(get(&server, "/rss").await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(get(&server, "/").await.text().await.unwrap(), "home");
+    assert_eq!(server.get("/rss.xml").await.text().await.unwrap(), "<rss/>");
+    assert_eq!(server.get("/rss").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(server.get("/").await.text().await.unwrap(), "home");
 }
 
 #[tokio::test]
 async fn trailing_slash_is_a_308_keeping_the_query_for_every_method() {
     let server = server().await;
-    let res = get(&server, "/dashboard/1/?q=2").await;
+    let res = server.get("/dashboard/1/?q=2").await;
     assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
     assert_eq!(header(&res, "location"), "/dashboard/1?q=2");
     assert!(res.headers().get("refresh").is_none());
@@ -224,11 +215,12 @@ async fn handlers_can_take_axum_state() {
         .with_state(AppState { greeting: "hello" });
     let server = TestServer::start(app).await;
     assert_eq!(
-        get(&server, "/state/inferred").await.text().await.unwrap(),
+        server.get("/state/inferred").await.text().await.unwrap(),
         "hello"
     );
     assert_eq!(
-        get(&server, "/state/explicit/ana")
+        server
+            .get("/state/explicit/ana")
             .await
             .text()
             .await
