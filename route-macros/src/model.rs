@@ -4,11 +4,11 @@
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{
-    Error, Expr, Fields, FnArg, GenericArgument, Ident, Item, ItemConst, ItemFn, ItemMod,
-    ItemStruct, Lit, PathArguments, ReturnType, Type,
+    Expr, Fields, FnArg, GenericArgument, Ident, Item, ItemConst, ItemFn, ItemMod, ItemStruct, Lit,
+    PathArguments, ReturnType, Type,
 };
 
-use crate::parse::{parse_pattern, PatternSegment, RouteArgs};
+use crate::parse::{parse_pattern, Errors, PatternSegment, RouteArgs};
 
 /// The seven methods a route handler can be named after, in `Allow` (alphabetical) order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -152,30 +152,6 @@ pub enum State {
     Inferred(Type),
 }
 
-/// Accumulates errors so one compile reports every problem.
-#[derive(Default)]
-struct Errors(Option<Error>);
-
-impl Errors {
-    fn push(&mut self, error: Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    fn at(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
-        self.push(Error::new_spanned(tokens, message));
-    }
-
-    fn finish<T>(self, value: T) -> syn::Result<T> {
-        match self.0 {
-            Some(e) => Err(e),
-            None => Ok(value),
-        }
-    }
-}
-
 impl Route {
     pub fn from_input(args: RouteArgs, module: &ItemMod) -> syn::Result<Route> {
         let mut errors = Errors::default();
@@ -189,14 +165,13 @@ impl Route {
         };
 
         let Some((_, items)) = &module.content else {
-            errors.at(
+            return Err(errors.fail(
                 module,
                 format!(
                     "`#[route]` needs the module's body inline: write `mod {} {{ pub async fn GET() … }}`",
                     module.ident
                 ),
-            );
-            return errors.finish(unreachable_route());
+            ));
         };
 
         let mut handlers = Vec::new();
@@ -227,7 +202,7 @@ impl Route {
                 _ => {}
             }
         }
-        if handlers.is_empty() && errors.0.is_none() {
+        if handlers.is_empty() && errors.is_empty() {
             errors.at(
                 &module.ident,
                 format!(
@@ -256,18 +231,6 @@ impl Route {
             state,
             module: module.ident.clone(),
         })
-    }
-}
-
-fn unreachable_route() -> Route {
-    Route {
-        pattern: String::new(),
-        segments: Vec::new(),
-        handlers: Vec::new(),
-        config: Config::default(),
-        params: Params::Generated,
-        state: None,
-        module: Ident::new("unreachable", Span::call_site()),
     }
 }
 
@@ -483,23 +446,32 @@ fn config_const(c: &ItemConst, config: &mut Config, errors: &mut Errors) {
         }
         "RUNTIME" | "PREFERRED_REGION" | "FETCH_CACHE" | "DYNAMIC_PARAMS" => errors.at(
             &c.ident,
-            format!("`{name}` is a Next.js option with no meaning here: remove it (route config is REVALIDATE, DYNAMIC, MAX_DURATION, TAGS, BODY_LIMIT)"),
+            format!(
+                "`{name}` is a Next.js option with no meaning here: remove it (route config is {})",
+                CONFIG_NAMES.join(", ")
+            ),
         ),
+        // Not one of the names (each has its own arm above): a near miss gets a suggestion.
         _ => {
-            let upper = name.to_ascii_uppercase();
-            let known = ["REVALIDATE", "DYNAMIC", "MAX_DURATION", "TAGS", "BODY_LIMIT"];
-            let camel = upper.replace('_', "");
-            if let Some(k) = known.iter().find(|k| k.replace('_', "") == camel) {
-                if name != *k {
-                    errors.at(
-                        &c.ident,
-                        format!("route config constants are uppercase: rename `{name}` to `{k}`"),
-                    );
-                }
+            let letters = name.to_ascii_uppercase().replace('_', "");
+            if let Some(k) = CONFIG_NAMES.iter().find(|k| k.replace('_', "") == letters) {
+                errors.at(
+                    &c.ident,
+                    format!("route config constants are uppercase: rename `{name}` to `{k}`"),
+                );
             }
         }
     }
 }
+
+/// The route segment config constants, as the error messages list them.
+const CONFIG_NAMES: [&str; 5] = [
+    "REVALIDATE",
+    "DYNAMIC",
+    "MAX_DURATION",
+    "TAGS",
+    "BODY_LIMIT",
+];
 
 fn str_literal(expr: &Expr) -> Option<&syn::LitStr> {
     match expr {

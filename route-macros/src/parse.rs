@@ -128,14 +128,8 @@ pub fn parse_pattern(lit: &LitStr) -> syn::Result<Vec<PatternSegment>> {
         return Ok(Vec::new()); // the root, `/`
     }
 
-    let mut errors: Option<Error> = None;
-    let mut push = |message: String| {
-        let error = Error::new(span, message);
-        match &mut errors {
-            Some(all) => all.combine(error),
-            None => errors = Some(error),
-        }
-    };
+    let mut errors = Errors::default();
+    let mut push = |message: String| errors.push(Error::new(span, message));
 
     let mut segments = Vec::new();
     for raw in rest.split('/') {
@@ -167,10 +161,7 @@ pub fn parse_pattern(lit: &LitStr) -> syn::Result<Vec<PatternSegment>> {
         }
     }
 
-    match errors {
-        Some(errors) => Err(errors),
-        None => Ok(segments),
-    }
+    errors.finish(segments)
 }
 
 fn display(segment: &PatternSegment) -> String {
@@ -288,6 +279,53 @@ fn suggest_ident(name: &str) -> String {
         out.push('_');
     }
     out
+}
+
+/// Accumulates errors so one compile reports every problem (the parse and model stages both use
+/// it).
+#[derive(Default)]
+pub(crate) struct Errors(Option<Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub(crate) fn at(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
+        self.push(Error::new_spanned(tokens, message));
+    }
+
+    /// The errors so far, or `value`.
+    pub(crate) fn finish<T>(self, value: T) -> syn::Result<T> {
+        match self.0 {
+            Some(e) => Err(e),
+            None => Ok(value),
+        }
+    }
+
+    /// The errors so far plus a last one that ends the stage.
+    pub(crate) fn fail(
+        self,
+        tokens: impl quote::ToTokens,
+        message: impl std::fmt::Display,
+    ) -> Error {
+        let last = Error::new_spanned(tokens, message);
+        match self.0 {
+            Some(mut all) => {
+                all.combine(last);
+                all
+            }
+            None => last,
+        }
+    }
+
+    /// Whether no error was found so far.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
 }
 
 #[cfg(test)]
