@@ -43,8 +43,10 @@ pub(crate) fn canonical_redirect(uri: &Uri) -> Option<Response> {
 /// use tower::Layer;
 ///
 /// let app: axum::Router = axum::Router::new(); // your app, with route modules merged in
-/// let service = NormalizePathLayer.layer(app); // serve this, e.g. with route_runtime::serve
+/// let service = NormalizePathLayer.layer(app); // for a server other than route_runtime::serve
 /// ```
+///
+/// [`serve`](crate::serve) applies [`NormalizePath`] itself: give it the app unwrapped.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NormalizePathLayer;
 

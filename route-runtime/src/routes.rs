@@ -192,7 +192,8 @@ impl Routes<()> {
     }
 
     /// The router behind [`NormalizePath`] (trailing-slash `308`s, `400` for unknown methods),
-    /// ready for [`serve`](crate::serve).
+    /// for a server of your own. [`serve`](crate::serve) applies `NormalizePath` itself: give it
+    /// [`into_router`](Self::into_router)'s router, or the normalisation runs twice.
     pub fn into_service(self) -> NormalizePath<Router> {
         NormalizePath::new(self.into_router().with_state(()))
     }
