@@ -53,11 +53,6 @@ pub fn stash_params(parts: &mut Parts, params: RawParams) {
     }
 }
 
-/// The matched params a request's extensions hold (the cache's path to a handler).
-fn take_params(parts: &mut Parts) -> RawParams {
-    parts.extensions.remove::<RawParams>().unwrap_or_default()
-}
-
 /// Generated code: runs an extractor that reads only the request head.
 pub async fn from_parts<T, S>(parts: &mut Parts, state: &S) -> Result<T, Response>
 where
@@ -258,16 +253,11 @@ where
     );
     let work = span.in_scope(|| match prepare(&endpoint, request) {
         Prepared::Answer(response) => Either::Left(std::future::ready(response)),
-        Prepared::Run(mut parts, _, params)
-            if endpoint.fills_cache && cache::applies(info, &parts) =>
-        {
-            // The cache may run the handler more than once (a fill, then a render of its own):
-            // the params travel with the head.
-            stash_params(&mut parts, params);
+        Prepared::Run(parts, _, params) if endpoint.fills_cache && cache::applies(info, &parts) => {
             let handler = Arc::clone(&endpoint.handler);
             Either::Right(Either::Left(Box::pin(async move {
                 cache::for_request(&parts)
-                    .serve(info, &handler, parts, state)
+                    .serve(info, &handler, parts, params, state)
                     .await
             }) as BoxFuture))
         }
@@ -410,17 +400,6 @@ pub(crate) fn run_handler<S>(
         }
         response
     }
-}
-
-/// [`run_handler`] for a `GET` whose params are in its extensions (the cache's path).
-pub(crate) fn run_handler_with_stashed_params<S>(
-    info: &'static RouteInfo,
-    handler: &HandlerFn<S>,
-    mut parts: Parts,
-    state: S,
-) -> impl Future<Output = Response> + Send + 'static {
-    let params = take_params(&mut parts);
-    run_handler(info, handler, parts, Body::empty(), state, params)
 }
 
 /// Marks a response whose handler read headers, cookies or the body: it must not be cached.

@@ -30,8 +30,9 @@ use futures_util::StreamExt;
 use tokio::sync::OnceCell;
 
 use crate::config::{Dynamic, RouteInfo};
-use crate::handler::{run_handler_with_stashed_params, HandlerFn, Parts, ReadRequestData};
+use crate::handler::{run_handler, HandlerFn, Parts, ReadRequestData};
 use crate::lock;
+use crate::params::RawParams;
 
 pub use memory::MemoryCache;
 pub use store::{CacheEntry, CacheError, CacheFuture, CacheHandler, CacheKey};
@@ -164,6 +165,7 @@ impl Cache {
         info: &'static RouteInfo,
         handler: &HandlerFn<S>,
         parts: Parts,
+        params: RawParams,
         state: S,
     ) -> Response {
         let lifetime = info.config.cache_lifetime().flatten();
@@ -174,7 +176,7 @@ impl Cache {
             if !entry.is_stale_at(SystemTime::now()) {
                 return entry_response(&entry, body, "HIT");
             }
-            self.regenerate_in_background(info, handler, &key, parts, state);
+            self.regenerate_in_background(info, handler, &key, parts, params, state);
             return entry_response(&entry, body, "STALE");
         }
 
@@ -182,11 +184,12 @@ impl Cache {
         let mut own = None;
         let fill = cell
             .get_or_init(|| {
-                let (parts, state) = (clone_parts(&parts), state.clone());
+                // The handler may run once more for this request (below): it keeps its own.
+                let (parts, params, state) = (clone_parts(&parts), params.clone(), state.clone());
                 let (own, key) = (&mut own, &key);
                 async move {
                     let response =
-                        run_handler_with_stashed_params(info, handler, parts, state).await;
+                        run_handler(info, handler, parts, Body::empty(), state, params).await;
                     let (response, entry) =
                         self.store_if_cacheable(key, info, lifetime, response).await;
                     *own = Some(response);
@@ -206,7 +209,7 @@ impl Cache {
             // Waited for another request's fill: answer from it.
             Some(entry) => entry_response(&entry, Body::from(entry.body.clone()), "HIT"),
             // That response was not cacheable (it may depend on its request): render our own.
-            None => run_handler_with_stashed_params(info, handler, parts, state).await,
+            None => run_handler(info, handler, parts, Body::empty(), state, params).await,
         }
     }
 
@@ -216,6 +219,7 @@ impl Cache {
         handler: &HandlerFn<S>,
         key: &CacheKey,
         parts: Parts,
+        params: RawParams,
         state: S,
     ) {
         if !lock(&self.inner.regenerating).insert(key.clone()) {
@@ -224,7 +228,7 @@ impl Cache {
         let (cache, handler, key) = (self.clone(), handler.clone(), key.clone());
         let lifetime = info.config.cache_lifetime().flatten();
         tokio::spawn(async move {
-            let response = run_handler_with_stashed_params(info, &handler, parts, state).await;
+            let response = run_handler(info, &handler, parts, Body::empty(), state, params).await;
             let status = response.status();
             let (_, entry) = cache
                 .store_if_cacheable(&key, info, lifetime, response)
