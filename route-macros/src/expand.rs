@@ -1,41 +1,54 @@
 //! Stage 3: the validated model as Rust code. Everything generated reaches the runtime through
 //! `::route_runtime::__private`, so it works under any import style.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Delimiter, Group, Punct, Spacing, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens, TokenStreamExt};
 use syn::spanned::Spanned;
-use syn::{Ident, ItemMod, Path};
+use syn::{Ident, Path};
 
 use crate::model::{
     is_route_context, DynamicConfig, Handler, Params, RevalidateConfig, Route, Segment, State,
 };
+use crate::parse::RouteModule;
 
-/// The runtime's hidden module, as an absolute path.
-fn rt() -> TokenStream {
-    quote!(::route_runtime::__private)
+/// The runtime's hidden module, `::route_runtime::__private`, as an absolute path.
+///
+/// Its own type rather than a `TokenStream`: interpolating a stream makes the stream being built
+/// hand its pending tokens to the compiler first, a round trip that was a third of the macro's
+/// time; these tokens are appended like any other.
+#[derive(Clone, Copy)]
+struct Rt(Span);
+
+impl ToTokens for Rt {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        for segment in ["route_runtime", "__private"] {
+            let mut joint = Punct::new(':', Spacing::Joint);
+            joint.set_span(self.0);
+            let mut alone = Punct::new(':', Spacing::Alone);
+            alone.set_span(self.0);
+            tokens.append(joint);
+            tokens.append(alone);
+            tokens.append(Ident::new(segment, self.0));
+        }
+    }
+}
+
+fn rt() -> Rt {
+    Rt(Span::call_site())
 }
 
 /// The runtime's hidden module, spanned on a user token so that errors through it land there.
-fn rt_at(span: Span) -> TokenStream {
-    quote_spanned!(span=> ::route_runtime::__private)
+fn rt_at(span: Span) -> Rt {
+    Rt(span)
 }
 
-/// The module with its items plus the generated constants, `Params` and `router()`.
-pub fn route(route: &Route, module: ItemMod) -> TokenStream {
-    let ItemMod {
-        attrs,
-        vis,
-        unsafety,
-        mod_token,
-        ident,
-        content,
-        ..
-    } = module;
-    let items = content.map(|(_, items)| items).unwrap_or_default();
+/// The module as written plus the generated constants, `Params` and `router()`.
+pub fn route(route: &Route, module: RouteModule) -> TokenStream {
+    let RouteModule { head, body, .. } = module;
     // `state = T` is written outside the module, so `T` is resolved there.
     let state_alias = match &route.state {
         Some(State::Explicit(ty)) => {
-            let alias = state_alias(&ident);
+            let alias = state_alias(&route.module);
             Some(quote! {
                 #[doc(hidden)]
                 #[allow(non_camel_case_types)]
@@ -44,16 +57,18 @@ pub fn route(route: &Route, module: ItemMod) -> TokenStream {
         }
         _ => None,
     };
-    let generated = [constants(route), params(route), router(route)];
+    // The user's items go back as they came, one stream, ahead of what is generated.
+    let mut items = body.as_ref().map(Group::stream).unwrap_or_default();
+    items.extend([constants(route), params(route), router(route)]);
+    let mut content = Group::new(Delimiter::Brace, items);
+    if let Some(body) = &body {
+        content.set_span(body.span());
+    }
     quote! {
         #state_alias
-        #(#attrs)*
         // Handlers are named after HTTP methods, as in Next.js.
         #[allow(non_snake_case)]
-        #vis #unsafety #mod_token #ident {
-            #(#items)*
-            #(#generated)*
-        }
+        #head #content
     }
 }
 
@@ -63,11 +78,12 @@ fn state_alias(module: &Ident) -> Ident {
 
 /// A module that failed validation: the errors, plus the module itself so that the rest of the
 /// crate does not drown the real error in unresolved-name noise.
-pub fn with_errors(errors: syn::Error, module: Option<ItemMod>) -> TokenStream {
+pub fn with_errors(errors: syn::Error, module: Option<RouteModule>) -> TokenStream {
     let errors = errors.to_compile_error();
-    let module = module
-        .filter(|m| m.content.is_some())
-        .map(|m| quote!(#[allow(non_snake_case, dead_code)] #m));
+    let module = module.and_then(|RouteModule { head, body, .. }| {
+        let body = body?;
+        Some(quote!(#[allow(non_snake_case, dead_code)] #head #body))
+    });
     quote!(#errors #module)
 }
 
@@ -75,21 +91,33 @@ fn constants(route: &Route) -> TokenStream {
     let rt = rt();
     let pattern = &route.pattern;
     let paths = axum_paths(&route.segments);
-    let methods = route.handlers.iter().map(|h| {
-        let variant = Ident::new(h.method.variant(), Span::call_site());
-        quote!(#rt::RouteMethod::#variant)
-    });
-    let segments = route.segments.iter().map(|s| {
-        let (variant, value) = match s {
-            Segment::Static(v) => ("Static", v),
-            Segment::Dynamic(v) => ("Dynamic", v),
-            Segment::CatchAll(v) => ("CatchAll", v),
-            Segment::OptionalCatchAll(v) => ("OptionalCatchAll", v),
-        };
-        let variant = Ident::new(variant, Span::call_site());
-        quote!(#rt::Segment::#variant(#value))
-    });
+    // Parallel lists repeated inside the one `quote!` below, rather than a stream per item.
+    let methods: Vec<Ident> = route
+        .handlers
+        .iter()
+        .map(|h| Ident::new(h.method.variant(), Span::call_site()))
+        .collect();
+    let (segment_kinds, segment_values): (Vec<Ident>, Vec<&String>) = route
+        .segments
+        .iter()
+        .map(|s| {
+            let (variant, value) = match s {
+                Segment::Static(v) => ("Static", v),
+                Segment::Dynamic(v) => ("Dynamic", v),
+                Segment::CatchAll(v) => ("CatchAll", v),
+                Segment::OptionalCatchAll(v) => ("OptionalCatchAll", v),
+            };
+            (Ident::new(variant, Span::call_site()), value)
+        })
+        .unzip();
     let config = config(route);
+    // Doc strings are interpolated, not written as `///` in `quote!`: a literal written there is
+    // lexed by the compiler at each expansion, a call that costs as much as a hundred tokens.
+    let pattern_doc = "The Next.js path pattern of this route.";
+    let paths_doc = "The axum paths serving this route (two for an optional catch-all).";
+    let methods_doc = "The methods this module defines, in alphabetical order.";
+    let route_doc =
+        "Everything the runtime knows about this route: pattern, methods and segment config.";
     // The string form of `DYNAMIC` is read by the macro; this use keeps it from being dead code.
     let dynamic_use = matches!(route.config.dynamic, Some(DynamicConfig::Str(_))).then(|| {
         quote!(
@@ -98,16 +126,16 @@ fn constants(route: &Route) -> TokenStream {
     });
     quote! {
         #dynamic_use
-        /// The Next.js path pattern of this route.
+        #[doc = #pattern_doc]
         pub const PATTERN: &str = #pattern;
-        /// The axum paths serving this route (two for an optional catch-all).
+        #[doc = #paths_doc]
         pub const AXUM_PATHS: &[&str] = &[#(#paths),*];
-        /// The methods this module defines, in alphabetical order.
-        pub const METHODS: &[#rt::RouteMethod] = &[#(#methods),*];
-        /// Everything the runtime knows about this route: pattern, methods and segment config.
+        #[doc = #methods_doc]
+        pub const METHODS: &[#rt::RouteMethod] = &[#(#rt::RouteMethod::#methods),*];
+        #[doc = #route_doc]
         pub const ROUTE: #rt::RouteInfo = #rt::RouteInfo {
             pattern: PATTERN,
-            segments: &[#(#segments),*],
+            segments: &[#(#rt::Segment::#segment_kinds(#segment_values)),*],
             methods: METHODS,
             config: #config,
         };
@@ -117,6 +145,15 @@ fn constants(route: &Route) -> TokenStream {
 fn config(route: &Route) -> TokenStream {
     let rt = rt();
     let c = &route.config;
+    // Most routes set nothing: a path is a tenth of the tokens of the whole literal.
+    if c.revalidate.is_none()
+        && c.dynamic.is_none()
+        && c.max_duration.is_none()
+        && c.tags.is_none()
+        && c.body_limit.is_none()
+    {
+        return quote!(#rt::RouteConfig::DEFAULT);
+    }
     let revalidate = match &c.revalidate {
         Some(RevalidateConfig::Seconds) => quote!(#rt::Revalidate::Seconds(REVALIDATE)),
         Some(RevalidateConfig::Typed) => quote!(REVALIDATE),
@@ -180,24 +217,61 @@ fn axum_paths(segments: &[Segment]) -> Vec<String> {
     paths
 }
 
+/// A field type of `Params`: the user's, or the one generated for its segment.
+enum FieldType<'a> {
+    Generated(&'a Segment),
+    User(&'a syn::Type),
+}
+
+impl ToTokens for FieldType<'_> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        // Appended token by token, like `Rt` (see there).
+        fn path(tokens: &mut TokenStream, segments: [&str; 3]) {
+            for segment in segments {
+                tokens.append(Punct::new(':', Spacing::Joint));
+                tokens.append(Punct::new(':', Spacing::Alone));
+                tokens.append(Ident::new(segment, Span::call_site()));
+            }
+        }
+        fn vec_of_strings(tokens: &mut TokenStream) {
+            path(tokens, ["std", "vec", "Vec"]);
+            tokens.append(Punct::new('<', Spacing::Alone));
+            path(tokens, ["std", "string", "String"]);
+            tokens.append(Punct::new('>', Spacing::Alone));
+        }
+        match self {
+            FieldType::User(ty) => ty.to_tokens(tokens),
+            FieldType::Generated(Segment::CatchAll(_)) => vec_of_strings(tokens),
+            FieldType::Generated(Segment::OptionalCatchAll(_)) => {
+                path(tokens, ["core", "option", "Option"]);
+                tokens.append(Punct::new('<', Spacing::Alone));
+                vec_of_strings(tokens);
+                tokens.append(Punct::new('>', Spacing::Alone));
+            }
+            FieldType::Generated(_) => path(tokens, ["std", "string", "String"]),
+        }
+    }
+}
+
+/// The runtime function that takes a param of this kind out of the matched ones.
+fn take_helper(segment: &Segment) -> Ident {
+    let name = match segment {
+        Segment::CatchAll(_) => "catch_all",
+        Segment::OptionalCatchAll(_) => "optional_catch_all",
+        _ => "dynamic",
+    };
+    Ident::new(name, Span::call_site())
+}
+
 fn params(route: &Route) -> TokenStream {
     let rt = rt();
-    let fields: Vec<(Ident, syn::Type, &Segment)> = match &route.params {
+    let fields: Vec<(Ident, FieldType, &Segment)> = match &route.params {
         Params::Generated => route
             .segments
             .iter()
             .filter_map(|s| {
                 let name = Ident::new(s.param()?, Span::call_site());
-                let ty: syn::Type = match s {
-                    Segment::CatchAll(_) => {
-                        syn::parse_quote!(::std::vec::Vec<::std::string::String>)
-                    }
-                    Segment::OptionalCatchAll(_) => syn::parse_quote!(
-                        ::core::option::Option<::std::vec::Vec<::std::string::String>>
-                    ),
-                    _ => syn::parse_quote!(::std::string::String),
-                };
-                Some((name, ty, s))
+                Some((name, FieldType::Generated(s), s))
             })
             .collect(),
         Params::User(fields) => fields
@@ -207,20 +281,21 @@ fn params(route: &Route) -> TokenStream {
                     .segments
                     .iter()
                     .find(|s| s.param().is_some_and(|p| name == p))?;
-                Some((name.clone(), ty.clone(), segment))
+                Some((name.clone(), FieldType::User(ty), segment))
             })
             .collect(),
     };
 
     let takes = fields.iter().map(|(name, ty, segment)| {
         let key = name.to_string();
-        let helper = match segment {
-            Segment::CatchAll(_) => quote!(catch_all),
-            Segment::OptionalCatchAll(_) => quote!(optional_catch_all),
-            _ => quote!(dynamic),
-        };
-        // Spanned on the field type: a type that cannot hold the param is reported there.
-        quote_spanned!(ty.span()=> #name: #rt::#helper::<#ty>(__raw, #key)?)
+        let helper = take_helper(segment);
+        match ty {
+            // Spanned on the field type: a type that cannot hold the param is reported there.
+            FieldType::User(user) => {
+                quote_spanned!(user.span()=> #name: #rt::#helper::<#ty>(__raw, #key)?,)
+            }
+            FieldType::Generated(_) => quote!(#name: #rt::#helper::<#ty>(__raw, #key)?,),
+        }
     });
     let from_params = quote! {
         impl #rt::FromParams for Params {
@@ -228,7 +303,7 @@ fn params(route: &Route) -> TokenStream {
             fn from_params(
                 __raw: &mut #rt::RawParams,
             ) -> ::core::result::Result<Self, #rt::ParamError> {
-                ::core::result::Result::Ok(Params { #(#takes,)* })
+                ::core::result::Result::Ok(Params { #(#takes)* })
             }
         }
     };
@@ -237,34 +312,35 @@ fn params(route: &Route) -> TokenStream {
     }
 
     let doc = format!("The params of `{}`, decoded from the URL.", route.pattern);
-    let declared = fields.iter().map(|(name, ty, segment)| {
-        let doc = match segment {
-            Segment::CatchAll(_) => format!("`[...{name}]`: one or more segments."),
-            Segment::OptionalCatchAll(_) => {
-                format!("`[[...{name}]]`: `None` when the URL has no segment there.")
-            }
-            _ => format!("`[{name}]`."),
-        };
-        quote!(#[doc = #doc] pub #name: #ty)
+    let names: Vec<&Ident> = fields.iter().map(|(name, _, _)| name).collect();
+    let types = fields.iter().map(|(_, ty, _)| ty);
+    let docs = fields.iter().map(|(name, _, segment)| match segment {
+        Segment::CatchAll(_) => format!("`[...{name}]`: one or more segments."),
+        Segment::OptionalCatchAll(_) => {
+            format!("`[[...{name}]]`: `None` when the URL has no segment there.")
+        }
+        _ => format!("`[{name}]`."),
     });
     let count = fields.len();
-    let serialize_fields = fields.iter().map(|(name, _, segment)| {
-        let key = name.to_string();
-        match segment {
-            // Next.js leaves an absent optional catch-all out: `{}`, not `null`.
-            Segment::OptionalCatchAll(_) => quote! {
-                match &self.#name {
-                    ::core::option::Option::Some(v) => __s.serialize_field(#key, v)?,
-                    ::core::option::Option::None => __s.skip_field(#key)?,
-                }
-            },
-            _ => quote!(__s.serialize_field(#key, &self.#name)?;),
-        }
-    });
+    let struct_name = "Params";
+    // Next.js leaves an absent optional catch-all out: `{}`, not `null`. It is the last param.
+    let (optional, required): (Vec<_>, Vec<_>) = fields
+        .iter()
+        .partition(|(_, _, segment)| matches!(segment, Segment::OptionalCatchAll(_)));
+    let required_names = required.iter().map(|(name, _, _)| name);
+    let required_keys = required.iter().map(|(name, _, _)| name.to_string());
+    let optional_names = optional.iter().map(|(name, _, _)| name);
+    let optional_keys: Vec<String> = optional
+        .iter()
+        .map(|(name, _, _)| name.to_string())
+        .collect();
+    // Only `Debug` and `Clone`: every derived impl is checked again on each incremental build of
+    // the user's crate (`PartialEq`, `Eq` and `Default` cost 10% of a rebuild of 200 routes). A
+    // module that wants more declares its own `Params`.
     quote! {
         #[doc = #doc]
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
-        pub struct Params { #(#declared,)* }
+        #[derive(Debug, Clone)]
+        pub struct Params { #(#[doc = #docs] pub #names: #types,)* }
 
         impl #rt::serde::Serialize for Params {
             fn serialize<__Ser: #rt::serde::Serializer>(
@@ -273,8 +349,12 @@ fn params(route: &Route) -> TokenStream {
             ) -> ::core::result::Result<__Ser::Ok, __Ser::Error> {
                 use #rt::serde::ser::SerializeStruct as _;
                 #[allow(unused_mut)]
-                let mut __s = __serializer.serialize_struct("Params", #count)?;
-                #(#serialize_fields)*
+                let mut __s = __serializer.serialize_struct(#struct_name, #count)?;
+                #(__s.serialize_field(#required_keys, &self.#required_names)?;)*
+                #(match &self.#optional_names {
+                    ::core::option::Option::Some(v) => __s.serialize_field(#optional_keys, v)?,
+                    ::core::option::Option::None => __s.skip_field(#optional_keys)?,
+                })*
                 __s.end()
             }
         }
@@ -296,7 +376,7 @@ fn router(route: &Route) -> TokenStream {
             quote!(__S),
         ),
     };
-    let handlers = route.handlers.iter().map(|h| handler(h, &state));
+    let handlers = route.handlers.iter().map(handler);
     let doc = format!(
         "The axum router of `{}`: its handlers with Next.js's method semantics (automatic `OPTIONS`, `HEAD` from `GET`, `405` with `Allow`).",
         route.pattern
@@ -312,93 +392,62 @@ fn router(route: &Route) -> TokenStream {
     }
 }
 
-fn handler(h: &Handler, state: &TokenStream) -> TokenStream {
+/// `__builder.<shape>(method, markers…, |values…| respond(HANDLER(args…)))`: the runtime extracts
+/// the arguments (see `route_runtime::generated`); the closure puts them back in the user's order.
+fn handler(h: &Handler) -> TokenStream {
     let rt = rt();
     let method = Ident::new(h.method.variant(), Span::call_site());
     let ident = &h.ident;
     let names: Vec<Ident> = (0..h.args.len())
-        .map(|i| format_ident!("__arg{}", i))
+        .map(|i| format_ident!("__a{}", i))
         .collect();
-
-    let contexts = h
-        .args
-        .iter()
-        .filter(|a| !a.takes_body && is_route_context(&a.ty))
-        .count();
-    let only_contexts = contexts == h.args.len();
-    // A lone `RouteContext` takes the matched params directly; otherwise they go in the request's
-    // extensions, where its extractor (and a custom extractor built on it) finds them.
-    let direct_params = only_contexts && contexts <= 1;
-    // The request scope gets the headers for `cookies()`/`headers()`: moved there after
-    // extraction when nothing of the handler reads them from its `Parts` (its only extractors are
-    // `RouteContext`); otherwise a copy goes there before the first extractor runs (a custom
-    // extractor may call the helpers). Moving them in the generated code, rather than into the
-    // scope when it is made, spares copying the scope they would enlarge.
-    let mut extract = Vec::new();
-    if !direct_params {
-        extract.push(quote!(#rt::stash_params(&mut __parts, __params);));
-    }
-    if !only_contexts {
-        extract.push(quote!(#rt::provide_headers(__parts.headers.clone());));
-    }
-    for (arg, name) in h.args.iter().zip(&names).filter(|(a, _)| !a.takes_body) {
-        let ty = &arg.ty;
-        // The whole statement carries the argument's span: a type that is not an extractor is
-        // reported there, once.
-        let rt = rt_at(ty.span());
-        if direct_params {
-            extract.push(quote_spanned! {ty.span()=>
-                let #name: #ty = match #rt::route_context(&mut { __params }) {
-                    ::core::result::Result::Ok(v) => v,
-                    ::core::result::Result::Err(e) => return #rt::into_response(e),
-                };
-            });
-            continue;
-        }
-        extract.push(quote_spanned! {ty.span()=>
-            let #name = match #rt::from_parts::<#ty, #state>(&mut __parts, &__state).await {
-                ::core::result::Result::Ok(v) => v,
-                ::core::result::Result::Err(r) => return r,
-            };
-        });
-    }
-    match h.args.iter().zip(&names).find(|(a, _)| a.takes_body) {
-        Some((arg, name)) => {
-            let ty = &arg.ty;
-            let rt = rt_at(ty.span());
-            extract.push(quote_spanned! {ty.span()=>
-                let #name = match #rt::from_request::<#ty, #state, _>(__parts, __body, &__state).await {
-                    ::core::result::Result::Ok(v) => v,
-                    ::core::result::Result::Err(r) => return r,
-                };
-            });
-        }
-        None if only_contexts => {
-            extract.push(quote!(#rt::provide_headers(__parts.headers); let _ = __body;))
-        }
-        None => extract.push(quote!(let _ = (__parts, __body);)),
-    }
-    let call = if h.is_async {
-        quote_spanned!(ident.span()=> #ident(#(#names),*).await)
-    } else {
-        quote_spanned!(ident.span()=> #ident(#(#names),*))
+    // Wholly spanned on the return type (the handler's name too): an output that is not
+    // `IntoResponse` is reported there.
+    let call = {
+        let span = h.output_span;
+        let rt = rt_at(span);
+        let respond = Ident::new(if h.is_async { "respond" } else { "respond_now" }, span);
+        let callee = Ident::new(&ident.to_string(), span);
+        quote_spanned!(span=> #rt::#respond(#callee(#(#names),*)))
     };
-    let respond = {
-        let rt = rt_at(h.output_span);
-        quote_spanned!(h.output_span=> #rt::into_response(__out))
+    // Each marker is spanned on its argument's type: a type that is not an extractor is reported
+    // there.
+    let marker = |kind: &str, ty: &syn::Type| {
+        let span = ty.span();
+        let rt = rt_at(span);
+        let kind = Ident::new(kind, span);
+        quote_spanned!(span=> #rt::#kind::<#ty>())
     };
-    // Spanned on the handler's name: what rustc reports about the closure as a whole (a future
-    // that is not `Send`, an argument that is not an extractor) points at the handler, never at
-    // the attribute.
+    let (shape, markers, values) = match h.args.as_slice() {
+        [] => ("no_args".to_string(), Vec::new(), quote!()),
+        [arg] if !arg.takes_body && is_route_context(&arg.ty) => (
+            "direct".to_string(),
+            vec![marker("direct", &arg.ty)],
+            quote!(__a0),
+        ),
+        args => {
+            // Head extractors first, in the user's order, then the one that reads the body.
+            let mut order: Vec<usize> = (0..args.len()).filter(|&i| !args[i].takes_body).collect();
+            let mut markers: Vec<TokenStream> =
+                order.iter().map(|&i| marker("head", &args[i].ty)).collect();
+            let mut shape = format!("heads{}", order.len());
+            if let Some(i) = args.iter().position(|a| a.takes_body) {
+                let ty = &args[i].ty;
+                let span = ty.span();
+                let rt = rt_at(span);
+                markers.push(quote_spanned!(span=> #rt::body::<#ty, _>()));
+                shape.push_str("_and_body");
+                order.push(i);
+            }
+            let values = order.iter().map(|&i| &names[i]);
+            (shape, markers, quote!(#(#values),*))
+        }
+    };
+    // Spanned on the handler's name: what rustc reports about the handler as a whole (a future
+    // that is not `Send`) points at it, never at the attribute.
+    let shape = Ident::new(&shape, ident.span());
     quote_spanned! {ident.span()=>
-        let __builder = __builder.generated_handler(
-            #rt::RouteMethod::#method,
-            |mut __parts: #rt::Parts, __body: #rt::Body, __state: #state, __params: #rt::RawParams| async move {
-                #(#extract)*
-                let __out = #call;
-                #respond
-            },
-        );
+        let __builder = __builder.#shape(#rt::RouteMethod::#method, #(#markers,)* |#values| #call);
     }
 }
 

@@ -5,7 +5,7 @@
 //! validated description of the route, every error collected) → `expand` (the code).
 
 use proc_macro::TokenStream;
-use syn::{parse_macro_input, ItemMod};
+use syn::parse_macro_input;
 
 mod expand;
 mod model;
@@ -54,7 +54,7 @@ mod parse;
 /// [`RouteContext<Params>`]: https://docs.rs/route-runtime/latest/route_runtime/struct.RouteContext.html
 #[proc_macro_attribute]
 pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let module = match syn::parse::<ItemMod>(item) {
+    let module = match parse::RouteModule::parse(item.into()) {
         Ok(module) => module,
         Err(e) => {
             let message = format!(
@@ -67,7 +67,7 @@ pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(args) => args,
         Err(e) => return expand::with_errors(e, Some(module)).into(),
     };
-    match model::Route::from_input(args, &module) {
+    match model::Route::from_input(args, &module.outline) {
         Ok(route) => expand::route(&route, module).into(),
         Err(e) => expand::with_errors(e, Some(module)).into(),
     }

@@ -330,6 +330,14 @@ fn handler(f: &ItemFn, errors: &mut Errors) -> Option<Handler> {
     if let Some(i) = body {
         args[i].takes_body = true;
     }
+    // The runtime has a shape for up to 16 (axum's limit for a handler's extractors).
+    if args.iter().filter(|a| !a.takes_body).count() > 16 {
+        errors.at(
+            &sig.inputs,
+            "a route handler takes at most 16 arguments besides the one that reads the body: group some in a custom extractor",
+        );
+        ok = false;
+    }
 
     let output_span = match &sig.output {
         ReturnType::Default => sig.ident.span(),

@@ -1,10 +1,91 @@
 //! Stage 1: the macros' inputs as syntax: `#[route("…", state = T)]` arguments, the path-pattern
 //! grammar, and `routes![a, b::c]`. No semantics beyond what a single token can tell.
 
-use proc_macro2::Span;
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{Error, Ident, LitStr, Path, Token, Type};
+use syn::{Error, Ident, ItemMod, LitStr, Path, Token, Type};
+
+/// The item under `#[route]`: an outline to analyse, and the tokens as written to emit again.
+pub struct RouteModule {
+    /// The module with every top-level function's body left out (`{}`): nothing is read from the
+    /// bodies, and parsing them into syntax trees was most of the macro's time.
+    pub outline: ItemMod,
+    /// The tokens before the module's braces: attributes, visibility, `mod name`.
+    pub head: TokenStream,
+    /// The module's braces, contents as written; `None` for `mod name;`.
+    pub body: Option<Group>,
+}
+
+impl RouteModule {
+    pub fn parse(item: TokenStream) -> syn::Result<RouteModule> {
+        let mut head: Vec<TokenTree> = item.into_iter().collect();
+        let body = match head.last() {
+            Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace => {
+                let body = g.clone();
+                head.pop();
+                Some(body)
+            }
+            _ => None,
+        };
+        let outline_body = body.as_ref().map(|body| {
+            let mut outline = Group::new(Delimiter::Brace, without_fn_bodies(body.stream()));
+            outline.set_span(body.span());
+            TokenTree::Group(outline)
+        });
+        let outline = syn::parse2(head.iter().cloned().chain(outline_body).collect())?;
+        Ok(RouteModule {
+            outline,
+            head: head.into_iter().collect(),
+            body,
+        })
+    }
+}
+
+/// `items` with the body of each function among them replaced by `{}` (same span).
+///
+/// Only an item's leading words (`pub`, `async`, …, up to its keyword) are read: reading a word
+/// is a call into the compiler, and a signature has many. A function's body is the first `{…}`
+/// after its `fn`.
+fn without_fn_bodies(items: TokenStream) -> TokenStream {
+    #[derive(PartialEq)]
+    enum Place {
+        /// At an item's leading words.
+        Start,
+        /// In a function, before its body.
+        Fn,
+        /// Anywhere else in an item.
+        Other,
+    }
+    let mut place = Place::Start;
+    items
+        .into_iter()
+        .map(|tree| {
+            match &tree {
+                TokenTree::Punct(p) if p.as_char() == ';' => place = Place::Start,
+                TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
+                    // A `{…}` ends an item (or is part of a `const` or `static` that `;` ends).
+                    if std::mem::replace(&mut place, Place::Start) == Place::Fn {
+                        let mut empty = Group::new(Delimiter::Brace, TokenStream::new());
+                        empty.set_span(g.span());
+                        return TokenTree::Group(empty);
+                    }
+                }
+                TokenTree::Ident(word) if place == Place::Start => {
+                    place = match word.to_string().as_str() {
+                        "fn" => Place::Fn,
+                        "pub" | "async" | "const" | "unsafe" | "extern" | "default" | "safe" => {
+                            Place::Start
+                        }
+                        _ => Place::Other,
+                    };
+                }
+                _ => {}
+            }
+            tree
+        })
+        .collect()
+}
 
 /// The arguments of `#[route(...)]`.
 pub struct RouteArgs {
@@ -373,6 +454,23 @@ mod tests {
         assert!(parse("/[type]").unwrap_err().contains("`[type_]`"));
         assert!(parse("/[1st]").unwrap_err().contains("`[_1st]`"));
         assert!(parse("/[]").unwrap_err().contains("no parameter name"));
+    }
+
+    #[test]
+    fn the_outline_leaves_out_function_bodies_only() {
+        let item: TokenStream = syn::parse_str(
+            "#[doc = \"m\"] pub mod m { const C: Foo = Foo { a: 1 }; fn helper() -> u8 { 1 } impl X { fn a() { b() } } pub async fn GET(x: X) -> Y where X: Z { x } }",
+        )
+        .unwrap();
+        let module = RouteModule::parse(item).unwrap();
+        let outline = quote::ToTokens::to_token_stream(&module.outline).to_string();
+        let expected: TokenStream = syn::parse_str(
+            "#[doc = \"m\"] pub mod m { const C: Foo = Foo { a: 1 }; fn helper() -> u8 {} impl X { fn a() { b() } } pub async fn GET(x: X) -> Y where X: Z {} }",
+        )
+        .unwrap();
+        assert_eq!(outline, expected.to_string());
+        assert_eq!(module.head.to_string(), "# [doc = \"m\"] pub mod m");
+        assert!(module.body.unwrap().to_string().contains("{ x }"));
     }
 
     #[test]

@@ -59,10 +59,10 @@ where
     }
 }
 
-/// Generated code: the `RouteContext` of a handler whose only extractors are `RouteContext`, built
-/// from the matched params directly (no round trip through the request's extensions).
-/// A param that does not parse is a `400` naming it, as with the extractor.
-pub fn route_context<P: FromParams>(raw: &mut RawParams) -> Result<RouteContext<P>, RouteError> {
+/// The `RouteContext` of the matched params. A param that does not parse is a `400` naming it.
+pub(crate) fn route_context<P: FromParams>(
+    raw: &mut RawParams,
+) -> Result<RouteContext<P>, RouteError> {
     P::from_params(raw)
         .map(|params| RouteContext { params })
         .map_err(|e| RouteError::from_param_error(&e))

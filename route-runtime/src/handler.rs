@@ -12,7 +12,6 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use axum::extract::{FromRequest, FromRequestParts};
 use axum::handler::Handler;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -43,41 +42,14 @@ type BoxFuture = Pin<Box<dyn Future<Output = Response> + Send + 'static>>;
 /// scope its headers itself before any user code runs.
 pub(crate) type HandlerFn<S> = Arc<dyn Fn(Parts, Body, S, RawParams) -> BoxFuture + Send + Sync>;
 
-/// Generated code: puts the matched params in the request's extensions, where
-/// [`RouteContext`](crate::RouteContext)'s extractor finds them. Generated handlers whose only
-/// extractors are `RouteContext` skip this round trip (see `__private::route_context`).
-pub fn stash_params(parts: &mut Parts, params: RawParams) {
+/// Puts the matched params in the request's extensions, where
+/// [`RouteContext`](crate::RouteContext)'s extractor finds them. A handler whose only argument is
+/// a `RouteContext` skips this round trip (see `generated::FromMatched`).
+pub(crate) fn stash_params(parts: &mut Parts, params: RawParams) {
     // Extensions allocate on first insert: a route without params needs none.
     if !params.is_empty() {
         parts.extensions.insert(params);
     }
-}
-
-/// Generated code: runs an extractor that reads only the request head.
-pub async fn from_parts<T, S>(parts: &mut Parts, state: &S) -> Result<T, Response>
-where
-    T: FromRequestParts<S>,
-    S: Send + Sync,
-{
-    T::from_request_parts(parts, state)
-        .await
-        .map_err(IntoResponse::into_response)
-}
-
-/// Generated code: runs the one extractor that may read the body.
-pub async fn from_request<T, S, M>(parts: Parts, body: Body, state: &S) -> Result<T, Response>
-where
-    T: FromRequest<S, M>,
-    S: Send + Sync,
-{
-    T::from_request(axum::http::Request::from_parts(parts, body), state)
-        .await
-        .map_err(IntoResponse::into_response)
-}
-
-/// Generated code: a handler's return value as a response.
-pub fn into_response<T: IntoResponse>(value: T) -> Response {
-    value.into_response()
 }
 
 /// Generated code: collects a module's handlers and builds its router.

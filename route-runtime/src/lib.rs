@@ -34,6 +34,7 @@ mod config;
 mod context;
 pub mod cookies;
 mod error;
+mod generated;
 mod handler;
 mod methods;
 pub mod navigation;
@@ -71,7 +72,6 @@ pub use routes::{RouteConflict, Routes};
 pub use scope::{headers, in_request_scope, try_headers, Headers, OutsideRequest};
 pub use serve::{serve, serve_with, ServeConfig};
 
-/// What generated code uses. Not part of the public API: it may change in any release.
 /// Locks `mutex`, also after a panic elsewhere while it was held: the crate's mutexes guard plain
 /// data (a request's scope, the cache's indexes) that a panic cannot leave half-written in a way
 /// that matters more than the request or entry it belonged to.
@@ -79,12 +79,11 @@ pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, 
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// What generated code uses. Not part of the public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::context::route_context;
-    pub use crate::handler::{
-        from_parts, from_request, into_response, stash_params, Body, Parts, RouteBuilder,
-    };
+    pub use crate::generated::{body, direct, head, respond, respond_now};
+    pub use crate::handler::{Body, Parts, RouteBuilder};
     pub use crate::params::{catch_all, dynamic, optional_catch_all};
     pub use crate::pattern::{assert_no_conflicts, Segment};
     pub use crate::scope::provide_headers;

@@ -291,12 +291,10 @@ fn leaked_route(segments: Vec<Segment>) -> &'static route_runtime::RouteInfo {
 }
 
 fn leaked_router(info: &'static route_runtime::RouteInfo) -> axum::Router {
-    use route_runtime::__private::{into_response, Body, Parts, RouteBuilder};
+    use route_runtime::__private::{respond, RouteBuilder};
     use route_runtime::RouteMethod;
     RouteBuilder::<()>::new(info)
-        .handler(RouteMethod::Get, |_p: Parts, _b: Body, _s: ()| async {
-            into_response("ok")
-        })
+        .no_args(RouteMethod::Get, || respond(async { "ok" }))
         .build()
 }
 

@@ -1,6 +1,7 @@
 //! Drives RouteBuilder by hand (what #[route] generates) through tower, before the macro exists.
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use axum::response::IntoResponse;
 use http_body_util::BodyExt;
 use route_runtime::__private::*;
 use tower::ServiceExt;
@@ -28,13 +29,13 @@ fn app() -> axum::Router {
             RouteMethod::Get,
             |parts: Parts, _body: Body, _s: ()| async move {
                 let raw = parts.extensions.get::<RawParams>().cloned().unwrap();
-                into_response(format!("{:?}", raw.get("slug").unwrap()))
+                format!("{:?}", raw.get("slug").unwrap()).into_response()
             },
         )
         .build();
     let cached = RouteBuilder::<()>::new(&CACHED)
         .handler(RouteMethod::Get, |_p: Parts, _b: Body, _s: ()| async move {
-            into_response("fresh")
+            "fresh".into_response()
         })
         .build();
     Routes::new()

@@ -18,7 +18,7 @@ use http_body_util::BodyExt;
 use route_benches::stats::{fmt_duration, fmt_ns, mark, median};
 use route_benches::{arg, smoke_requested};
 use route_runtime::__private::{
-    into_response, RouteBuilder, RouteConfig, RouteInfo, RouteMethod, Routes, Segment,
+    respond, RouteBuilder, RouteConfig, RouteInfo, RouteMethod, Routes, Segment,
 };
 use tower::ServiceExt;
 
@@ -97,9 +97,8 @@ fn runtime_router(infos: &[&'static RouteInfo]) -> Router {
     let mut routes = Routes::new();
     for info in infos {
         let router = RouteBuilder::<()>::new(info)
-            .handler(RouteMethod::Get, |_parts, _body, _state: ()| async {
-                into_response("ok")
-            })
+            // What `#[route]` generates for `pub async fn GET() -> &'static str`.
+            .no_args(RouteMethod::Get, || respond(async { "ok" }))
             .build();
         routes = routes.add(info, router);
     }
