@@ -65,7 +65,9 @@ fn without_fn_bodies(items: TokenStream) -> TokenStream {
                 TokenTree::Punct(p) if p.as_char() == ';' => place = Place::Start,
                 TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
                     // A `{…}` ends an item (or is part of a `const` or `static` that `;` ends).
-                    if std::mem::replace(&mut place, Place::Start) == Place::Fn {
+                    let in_fn = place == Place::Fn;
+                    place = Place::Start;
+                    if in_fn {
                         let mut empty = Group::new(Delimiter::Brace, TokenStream::new());
                         empty.set_span(g.span());
                         return TokenTree::Group(empty);
