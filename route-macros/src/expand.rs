@@ -1,5 +1,10 @@
 //! Stage 3: the validated model as Rust code. Everything generated reaches the runtime through
 //! `::route_runtime::__private`, so it works under any import style.
+//!
+//! This macro runs on every build of the user's crate, unoptimized in the dev profile, and every
+//! token it builds costs: the module's items go back as one stream, the constants, `Params` and
+//! `router()` are a short description that the runtime's `route_items!` writes out, and each
+//! handler is one call into the runtime's generic extraction.
 
 use proc_macro2::{Delimiter, Group, Punct, Spacing, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens, TokenStreamExt};
@@ -59,7 +64,7 @@ pub fn route(route: &Route, module: RouteModule) -> TokenStream {
     };
     // The user's items go back as they came, one stream, ahead of what is generated.
     let mut items = body.as_ref().map(Group::stream).unwrap_or_default();
-    items.extend([constants(route), params(route), router(route)]);
+    items.extend([generated(route)]);
     let mut content = Group::new(Delimiter::Brace, items);
     if let Some(body) = &body {
         content.set_span(body.span());
@@ -87,16 +92,17 @@ pub fn with_errors(errors: syn::Error, module: Option<RouteModule>) -> TokenStre
     quote!(#errors #module)
 }
 
-fn constants(route: &Route) -> TokenStream {
+/// What the module gains: a description that the runtime's `route_items!` writes out as the
+/// constants, `Params` and `router()` (see there for why), plus what only the macro can spell
+/// with the user's spans (a user `Params`'s `FromParams`).
+fn generated(route: &Route) -> TokenStream {
     let rt = rt();
     let pattern = &route.pattern;
     let paths = axum_paths(&route.segments);
-    // Parallel lists repeated inside the one `quote!` below, rather than a stream per item.
-    let methods: Vec<Ident> = route
+    let methods = route
         .handlers
         .iter()
-        .map(|h| Ident::new(h.method.variant(), Span::call_site()))
-        .collect();
+        .map(|h| Ident::new(h.method.variant(), Span::call_site()));
     let (segment_kinds, segment_values): (Vec<Ident>, Vec<&String>) = route
         .segments
         .iter()
@@ -111,34 +117,46 @@ fn constants(route: &Route) -> TokenStream {
         })
         .unzip();
     let config = config(route);
-    // Doc strings are interpolated, not written as `///` in `quote!`: a literal written there is
-    // lexed by the compiler at each expansion, a call that costs as much as a hundred tokens.
-    let pattern_doc = "The Next.js path pattern of this route.";
-    let paths_doc = "The axum paths serving this route (two for an optional catch-all).";
-    let methods_doc = "The methods this module defines, in alphabetical order.";
-    let route_doc =
-        "Everything the runtime knows about this route: pattern, methods and segment config.";
     // The string form of `DYNAMIC` is read by the macro; this use keeps it from being dead code.
     let dynamic_use = matches!(route.config.dynamic, Some(DynamicConfig::Str(_))).then(|| {
         quote!(
             const _: &str = DYNAMIC;
         )
     });
+    let (params, user_from_params) = match &route.params {
+        Params::Generated => (generated_params(route), None),
+        Params::User(fields) => (quote!(user), Some(user_from_params(route, fields))),
+    };
+    let state = match &route.state {
+        Some(State::Explicit(_)) => {
+            let alias = state_alias(&route.module);
+            quote!([super::#alias])
+        }
+        Some(State::Inferred(ty)) => quote!([#ty]),
+        None => quote!(generic),
+    };
+    let doc = format!(
+        "The axum router of `{}`: its handlers with Next.js's method semantics (automatic `OPTIONS`, `HEAD` from `GET`, `405` with `Allow`).",
+        route.pattern
+    );
+    let handlers = route.handlers.iter().map(handler);
     quote! {
         #dynamic_use
-        #[doc = #pattern_doc]
-        pub const PATTERN: &str = #pattern;
-        #[doc = #paths_doc]
-        pub const AXUM_PATHS: &[&str] = &[#(#paths),*];
-        #[doc = #methods_doc]
-        pub const METHODS: &[#rt::RouteMethod] = &[#(#rt::RouteMethod::#methods),*];
-        #[doc = #route_doc]
-        pub const ROUTE: #rt::RouteInfo = #rt::RouteInfo {
-            pattern: PATTERN,
-            segments: &[#(#rt::Segment::#segment_kinds(#segment_values)),*],
-            methods: METHODS,
+        #user_from_params
+        #rt::route_items! {
+            pattern: #pattern,
+            paths: [#(#paths),*],
+            methods: [#(#methods),*],
+            segments: [#(#segment_kinds(#segment_values)),*],
             config: #config,
-        };
+            params: #params,
+            router: {
+                doc: #doc,
+                state: #state,
+                builder: __builder,
+                handlers: [#(#handlers)*]
+            }
+        }
     }
 }
 
@@ -152,7 +170,7 @@ fn config(route: &Route) -> TokenStream {
         && c.tags.is_none()
         && c.body_limit.is_none()
     {
-        return quote!(#rt::RouteConfig::DEFAULT);
+        return quote!(default);
     }
     let revalidate = match &c.revalidate {
         Some(RevalidateConfig::Seconds) => quote!(#rt::Revalidate::Seconds(REVALIDATE)),
@@ -181,13 +199,13 @@ fn config(route: &Route) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     quote! {
-        #rt::RouteConfig {
+        [#rt::RouteConfig {
             revalidate: #revalidate,
             dynamic: #dynamic,
             max_duration: #max_duration,
             tags: #tags,
             body_limit: #body_limit,
-        }
+        }]
     }
 }
 
@@ -217,43 +235,8 @@ fn axum_paths(segments: &[Segment]) -> Vec<String> {
     paths
 }
 
-/// A field type of `Params`: the user's, or the one generated for its segment.
-enum FieldType<'a> {
-    Generated(&'a Segment),
-    User(&'a syn::Type),
-}
-
-impl ToTokens for FieldType<'_> {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        // Appended token by token, like `Rt` (see there).
-        fn path(tokens: &mut TokenStream, segments: [&str; 3]) {
-            for segment in segments {
-                tokens.append(Punct::new(':', Spacing::Joint));
-                tokens.append(Punct::new(':', Spacing::Alone));
-                tokens.append(Ident::new(segment, Span::call_site()));
-            }
-        }
-        fn vec_of_strings(tokens: &mut TokenStream) {
-            path(tokens, ["std", "vec", "Vec"]);
-            tokens.append(Punct::new('<', Spacing::Alone));
-            path(tokens, ["std", "string", "String"]);
-            tokens.append(Punct::new('>', Spacing::Alone));
-        }
-        match self {
-            FieldType::User(ty) => ty.to_tokens(tokens),
-            FieldType::Generated(Segment::CatchAll(_)) => vec_of_strings(tokens),
-            FieldType::Generated(Segment::OptionalCatchAll(_)) => {
-                path(tokens, ["core", "option", "Option"]);
-                tokens.append(Punct::new('<', Spacing::Alone));
-                vec_of_strings(tokens);
-                tokens.append(Punct::new('>', Spacing::Alone));
-            }
-            FieldType::Generated(_) => path(tokens, ["std", "string", "String"]),
-        }
-    }
-}
-
-/// The runtime function that takes a param of this kind out of the matched ones.
+/// The runtime function that takes a param of this kind out of the matched ones (`route_items!`
+/// also maps it to the field's type).
 fn take_helper(segment: &Segment) -> Ident {
     let name = match segment {
         Segment::CatchAll(_) => "catch_all",
@@ -263,41 +246,42 @@ fn take_helper(segment: &Segment) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-fn params(route: &Route) -> TokenStream {
+/// `[generated; "doc"; name: helper "field doc", …]`: `Params` as `route_items!` writes it.
+fn generated_params(route: &Route) -> TokenStream {
+    let doc = format!("The params of `{}`, decoded from the URL.", route.pattern);
+    let segments: Vec<&Segment> = route
+        .segments
+        .iter()
+        .filter(|s| s.param().is_some())
+        .collect();
+    let names = segments
+        .iter()
+        .filter_map(|s| Some(Ident::new(s.param()?, Span::call_site())));
+    let takes = segments.iter().map(|s| take_helper(s));
+    let docs = segments.iter().map(|s| match s {
+        Segment::CatchAll(n) => format!("`[...{n}]`: one or more segments."),
+        Segment::OptionalCatchAll(n) => {
+            format!("`[[...{n}]]`: `None` when the URL has no segment there.")
+        }
+        Segment::Dynamic(n) | Segment::Static(n) => format!("`[{n}]`."),
+    });
+    quote!([generated; #doc; #(#names: #takes #docs),*])
+}
+
+/// `FromParams` for the module's own `Params`, each field spanned on its type: a type that
+/// cannot hold its param is reported there.
+fn user_from_params(route: &Route, fields: &[(Ident, syn::Type)]) -> TokenStream {
     let rt = rt();
-    let fields: Vec<(Ident, FieldType, &Segment)> = match &route.params {
-        Params::Generated => route
+    let takes = fields.iter().filter_map(|(name, ty)| {
+        let segment = route
             .segments
             .iter()
-            .filter_map(|s| {
-                let name = Ident::new(s.param()?, Span::call_site());
-                Some((name, FieldType::Generated(s), s))
-            })
-            .collect(),
-        Params::User(fields) => fields
-            .iter()
-            .filter_map(|(name, ty)| {
-                let segment = route
-                    .segments
-                    .iter()
-                    .find(|s| s.param().is_some_and(|p| name == p))?;
-                Some((name.clone(), FieldType::User(ty), segment))
-            })
-            .collect(),
-    };
-
-    let takes = fields.iter().map(|(name, ty, segment)| {
+            .find(|s| s.param().is_some_and(|p| name == p))?;
         let key = name.to_string();
         let helper = take_helper(segment);
-        match ty {
-            // Spanned on the field type: a type that cannot hold the param is reported there.
-            FieldType::User(user) => {
-                quote_spanned!(user.span()=> #name: #rt::#helper::<#ty>(__raw, #key)?,)
-            }
-            FieldType::Generated(_) => quote!(#name: #rt::#helper::<#ty>(__raw, #key)?,),
-        }
+        Some(quote_spanned!(ty.span()=> #name: #rt::#helper::<#ty>(__raw, #key)?,))
     });
-    let from_params = quote! {
+    quote! {
         impl #rt::FromParams for Params {
             #[allow(unused_variables)]
             fn from_params(
@@ -305,89 +289,6 @@ fn params(route: &Route) -> TokenStream {
             ) -> ::core::result::Result<Self, #rt::ParamError> {
                 ::core::result::Result::Ok(Params { #(#takes)* })
             }
-        }
-    };
-    if matches!(route.params, Params::User(_)) {
-        return from_params;
-    }
-
-    let doc = format!("The params of `{}`, decoded from the URL.", route.pattern);
-    let names: Vec<&Ident> = fields.iter().map(|(name, _, _)| name).collect();
-    let types = fields.iter().map(|(_, ty, _)| ty);
-    let docs = fields.iter().map(|(name, _, segment)| match segment {
-        Segment::CatchAll(_) => format!("`[...{name}]`: one or more segments."),
-        Segment::OptionalCatchAll(_) => {
-            format!("`[[...{name}]]`: `None` when the URL has no segment there.")
-        }
-        _ => format!("`[{name}]`."),
-    });
-    let count = fields.len();
-    let struct_name = "Params";
-    // Next.js leaves an absent optional catch-all out: `{}`, not `null`. It is the last param.
-    let (optional, required): (Vec<_>, Vec<_>) = fields
-        .iter()
-        .partition(|(_, _, segment)| matches!(segment, Segment::OptionalCatchAll(_)));
-    let required_names = required.iter().map(|(name, _, _)| name);
-    let required_keys = required.iter().map(|(name, _, _)| name.to_string());
-    let optional_names = optional.iter().map(|(name, _, _)| name);
-    let optional_keys: Vec<String> = optional
-        .iter()
-        .map(|(name, _, _)| name.to_string())
-        .collect();
-    // Only `Debug` and `Clone`: every derived impl is checked again on each incremental build of
-    // the user's crate (`PartialEq`, `Eq` and `Default` cost 10% of a rebuild of 200 routes). A
-    // module that wants more declares its own `Params`.
-    quote! {
-        #[doc = #doc]
-        #[derive(Debug, Clone)]
-        pub struct Params { #(#[doc = #docs] pub #names: #types,)* }
-
-        impl #rt::serde::Serialize for Params {
-            fn serialize<__Ser: #rt::serde::Serializer>(
-                &self,
-                __serializer: __Ser,
-            ) -> ::core::result::Result<__Ser::Ok, __Ser::Error> {
-                use #rt::serde::ser::SerializeStruct as _;
-                #[allow(unused_mut)]
-                let mut __s = __serializer.serialize_struct(#struct_name, #count)?;
-                #(__s.serialize_field(#required_keys, &self.#required_names)?;)*
-                #(match &self.#optional_names {
-                    ::core::option::Option::Some(v) => __s.serialize_field(#optional_keys, v)?,
-                    ::core::option::Option::None => __s.skip_field(#optional_keys)?,
-                })*
-                __s.end()
-            }
-        }
-
-        #from_params
-    }
-}
-
-fn router(route: &Route) -> TokenStream {
-    let rt = rt();
-    let (generics, state) = match &route.state {
-        Some(State::Explicit(_)) => {
-            let alias = state_alias(&route.module);
-            (quote!(), quote!(super::#alias))
-        }
-        Some(State::Inferred(ty)) => (quote!(), quote!(#ty)),
-        None => (
-            quote!(<__S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static>),
-            quote!(__S),
-        ),
-    };
-    let handlers = route.handlers.iter().map(handler);
-    let doc = format!(
-        "The axum router of `{}`: its handlers with Next.js's method semantics (automatic `OPTIONS`, `HEAD` from `GET`, `405` with `Allow`).",
-        route.pattern
-    );
-    quote! {
-        #[doc = #doc]
-        #[allow(unused_mut, unused_variables, clippy::let_unit_value)]
-        pub fn router #generics () -> #rt::axum::Router<#state> {
-            let __builder = #rt::RouteBuilder::<#state>::new(&ROUTE);
-            #(#handlers)*
-            __builder.build()
         }
     }
 }

@@ -20,9 +20,10 @@ mod parse;
 ///
 /// The module gains:
 /// - `Params`: one field per pattern parameter (`[team]` → `String`, `[...slug]` →
-///   `Vec<String>`, `[[...slug]]` → `Option<Vec<String>>`), serialized as Next.js does. Define
-///   your own `struct Params` with typed fields (`id: u64`) instead: its field names are checked
-///   against the pattern, and a value that does not parse answers `400` naming the parameter.
+///   `Vec<String>`, `[[...slug]]` → `Option<Vec<String>>`), serialized as Next.js does, deriving
+///   `Debug` and `Clone`. Define your own `struct Params` instead for typed fields (`id: u64`) or
+///   other derives: its field names are checked against the pattern, and a value that does not
+///   parse answers `400` naming the parameter.
 /// - `router()`: the axum router with Next.js's method semantics — automatic `OPTIONS` with
 ///   `Allow`, `HEAD` from `GET`, `405` with `Allow` for the other methods. It is generic over
 ///   the axum state, unless a handler takes `State<T>` (then it is `Router<T>`) or the attribute

@@ -1,5 +1,7 @@
-//! How a `#[route]` module hands its handlers to [`RouteBuilder`]: one marker per argument saying
-//! how it is extracted, and a closure that calls the user's function with the extracted values.
+//! What `#[route]` expands to: `route_items!`, which writes out a module's constants, `Params` and
+//! `router()` from a short description, and the `RouteBuilder` methods each handler is handed to,
+//! with one marker per argument saying how it is extracted and a closure that calls the user's
+//! function with the extracted values.
 //!
 //! The extraction is generic code here rather than generated code: a generated `async` block per
 //! handler was type-checked, borrow-checked and written to the incremental cache again on every
@@ -216,3 +218,155 @@ heads!(heads13, heads13_and_body, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v
 heads!(heads14, heads14_and_body, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14);
 heads!(heads15, heads15_and_body, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15);
 heads!(heads16, heads16_and_body, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16);
+
+/// Generated code: a route module's constants, generated `Params` and `router()`, from the short
+/// description `#[route]` writes.
+///
+/// Written out by the compiler's own macro expander: a proc macro builds every token it emits one
+/// by one, and in the dev profile it runs unoptimized on every build, so it emits this description
+/// (~60 tokens) rather than the ~600 tokens it stands for.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __route_items {
+    (
+        pattern: $pattern:literal,
+        paths: [$($path:literal),*],
+        methods: [$($method:ident),*],
+        segments: [$($kind:ident($value:literal)),*],
+        config: $config:tt,
+        params: $params:tt,
+        router: {
+            doc: $doc:literal,
+            state: $state:tt,
+            builder: $builder:ident,
+            handlers: [$($handlers:tt)*]
+        }
+    ) => {
+        #[doc = "The Next.js path pattern of this route."]
+        pub const PATTERN: &str = $pattern;
+        #[doc = "The axum paths serving this route (two for an optional catch-all)."]
+        pub const AXUM_PATHS: &[&str] = &[$($path),*];
+        #[doc = "The methods this module defines, in alphabetical order."]
+        pub const METHODS: &[$crate::__private::RouteMethod] =
+            &[$($crate::__private::RouteMethod::$method),*];
+        #[doc = "Everything the runtime knows about this route: pattern, methods and segment config."]
+        pub const ROUTE: $crate::__private::RouteInfo = $crate::__private::RouteInfo {
+            pattern: PATTERN,
+            segments: &[$($crate::__private::Segment::$kind($value)),*],
+            methods: METHODS,
+            config: $crate::__route_items!(@config $config),
+        };
+        $crate::__route_items!(@params $params);
+        $crate::__route_items!(@router $doc, $state, $builder, [$($handlers)*]);
+    };
+
+    (@config default) => { $crate::__private::RouteConfig::DEFAULT };
+    (@config [$($config:tt)*]) => { $($config)* };
+
+    (@params user) => {};
+    (@params [generated; $doc:literal; $($field:ident: $take:ident $field_doc:literal),*]) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone)]
+        pub struct Params {
+            $(#[doc = $field_doc] pub $field: $crate::__route_items!(@type $take),)*
+        }
+
+        impl $crate::__private::serde::Serialize for Params {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
+                use $crate::__private::serde::ser::SerializeStruct as _;
+                #[allow(unused_mut)]
+                let mut s = serializer
+                    .serialize_struct("Params", <[&str]>::len(&[$(stringify!($field)),*]))?;
+                $($crate::__private::serialize_param(&mut s, stringify!($field), &self.$field)?;)*
+                s.end()
+            }
+        }
+
+        impl $crate::__private::FromParams for Params {
+            #[allow(unused_variables)]
+            fn from_params(
+                raw: &mut $crate::__private::RawParams,
+            ) -> ::core::result::Result<Self, $crate::__private::ParamError> {
+                ::core::result::Result::Ok(Params {
+                    $($field: $crate::__private::$take(raw, stringify!($field))?,)*
+                })
+            }
+        }
+    };
+
+    (@type dynamic) => { ::std::string::String };
+    (@type catch_all) => { ::std::vec::Vec<::std::string::String> };
+    (@type optional_catch_all) => {
+        ::core::option::Option<::std::vec::Vec<::std::string::String>>
+    };
+
+    (@router $doc:literal, generic, $builder:ident, [$($handlers:tt)*]) => {
+        #[doc = $doc]
+        #[allow(clippy::let_unit_value)]
+        // `__S`: a user type named `S` may appear in the handlers' markers.
+        pub fn router<__S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static>(
+        ) -> $crate::__private::axum::Router<__S> {
+            let $builder = $crate::__private::RouteBuilder::<__S>::new(&ROUTE);
+            $($handlers)*
+            $builder.build()
+        }
+    };
+    (@router $doc:literal, [$($state:tt)*], $builder:ident, [$($handlers:tt)*]) => {
+        #[doc = $doc]
+        #[allow(clippy::let_unit_value)]
+        pub fn router() -> $crate::__private::axum::Router<$($state)*> {
+            let $builder = $crate::__private::RouteBuilder::<$($state)*>::new(&ROUTE);
+            $($handlers)*
+            $builder.build()
+        }
+    };
+}
+
+/// Generated code: one field of a generated `Params`, serialized as Next.js does (an absent
+/// optional catch-all is left out: `{}`, not `null`).
+pub fn serialize_param<S, V>(s: &mut S, key: &'static str, value: &V) -> Result<(), S::Error>
+where
+    S: serde::ser::SerializeStruct,
+    V: ParamField,
+{
+    match value.present() {
+        Some(value) => s.serialize_field(key, value),
+        None => s.skip_field(key),
+    }
+}
+
+/// A field type of a generated `Params`.
+pub trait ParamField {
+    /// The value to serialize; `None` for an absent optional catch-all.
+    type Value: serde::Serialize + ?Sized;
+
+    /// The value, unless absent.
+    fn present(&self) -> Option<&Self::Value>;
+}
+
+impl ParamField for String {
+    type Value = str;
+
+    fn present(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl ParamField for Vec<String> {
+    type Value = [String];
+
+    fn present(&self) -> Option<&[String]> {
+        Some(self)
+    }
+}
+
+impl ParamField for Option<Vec<String>> {
+    type Value = [String];
+
+    fn present(&self) -> Option<&[String]> {
+        self.as_deref()
+    }
+}
