@@ -20,8 +20,8 @@ echo "== micro --smoke"
 "$BIN/micro" --smoke
 echo "== scale --smoke"
 "$BIN/scale" --smoke
-echo "== compile-time.sh --smoke"
-bash benches/scripts/compile-time.sh --smoke
+echo "== compile-time.sh --smoke --instructions"
+bash benches/scripts/compile-time.sh --smoke --instructions
 if [[ "${BENCH_SMOKE_NEXTJS:-1}" != "0" ]]; then
   echo "== nextjs.sh --smoke"
   bash benches/scripts/nextjs.sh --smoke

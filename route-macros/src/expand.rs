@@ -304,12 +304,13 @@ fn handler(h: &Handler) -> TokenStream {
         .collect();
     // Wholly spanned on the return type (the handler's name too): an output that is not
     // `IntoResponse` is reported there.
-    let call = {
-        let span = h.output_span;
+    let span = h.output_span;
+    let callee = Ident::new(&ident.to_string(), span);
+    let call = if h.is_async {
+        quote_spanned!(span=> #callee(#(#names),*))
+    } else {
         let rt = rt_at(span);
-        let respond = Ident::new(if h.is_async { "respond" } else { "respond_now" }, span);
-        let callee = Ident::new(&ident.to_string(), span);
-        quote_spanned!(span=> #rt::#respond(#callee(#(#names),*)))
+        quote_spanned!(span=> #rt::respond_now(#callee(#(#names),*)))
     };
     // Each marker is spanned on its argument's type: a type that is not an extractor is reported
     // there.
@@ -346,9 +347,12 @@ fn handler(h: &Handler) -> TokenStream {
     };
     // Spanned on the handler's name: what rustc reports about the handler as a whole (a future
     // that is not `Send`) points at it, never at the attribute.
-    let shape = Ident::new(&shape, ident.span());
+    // The method name carries the return type's span: a bound of the method that no argument
+    // carries (the output is `IntoResponse`) is reported on it.
+    let shape = Ident::new(&shape, span);
+    let closure = quote_spanned!(span=> |#values| #call);
     quote_spanned! {ident.span()=>
-        let __builder = __builder.#shape(#rt::RouteMethod::#method, #(#markers,)* |#values| #call);
+        let __builder = __builder.#shape(#rt::RouteMethod::#method, #(#markers,)* #closure);
     }
 }
 

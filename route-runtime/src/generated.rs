@@ -13,9 +13,7 @@ use std::future::{ready, Future, Ready};
 use std::marker::PhantomData;
 
 use axum::extract::{FromRequest, FromRequestParts};
-use axum::response::{IntoResponse, Response};
-use futures_util::future::Map;
-use futures_util::FutureExt;
+use axum::response::IntoResponse;
 
 use crate::config::RouteMethod;
 use crate::context::{route_context, RouteContext};
@@ -61,20 +59,10 @@ impl<P: FromParams> FromMatched for RouteContext<P> {
     }
 }
 
-type IntoResponseFn<T> = fn(T) -> Response;
-
-/// Generated code: an `async` handler's future, answering with its output.
-pub fn respond<F>(future: F) -> Map<F, IntoResponseFn<F::Output>>
-where
-    F: Future,
-    F::Output: IntoResponse,
-{
-    future.map(IntoResponse::into_response as IntoResponseFn<F::Output>)
-}
-
-/// Generated code: a synchronous handler's output as an answered future.
-pub fn respond_now<T: IntoResponse>(value: T) -> Ready<Response> {
-    ready(value.into_response())
+/// Generated code: a synchronous handler's output as a future, so that every handler is called
+/// the same way.
+pub fn respond_now<T>(value: T) -> Ready<T> {
+    ready(value)
 }
 
 impl<S> RouteBuilder<S>
@@ -85,13 +73,14 @@ where
     pub fn no_args<F, Fut>(self, method: RouteMethod, f: F) -> Self
     where
         F: Fn() -> Fut + Clone + Send + Sync + 'static,
-        Fut: Future<Output = Response> + Send + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: IntoResponse,
     {
         self.generated_handler(method, move |parts: Parts, _body, _state, _params| {
             let f = f.clone();
             async move {
                 provide_headers(parts.headers);
-                f().await
+                f().await.into_response()
             }
         })
     }
@@ -101,7 +90,8 @@ where
     where
         T: FromMatched + Send + 'static,
         F: Fn(T) -> Fut + Clone + Send + Sync + 'static,
-        Fut: Future<Output = Response> + Send + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: IntoResponse,
     {
         self.generated_handler(method, move |parts: Parts, _body, _state, mut params| {
             // Before the future: it then holds the value, not the params it comes from.
@@ -110,7 +100,7 @@ where
             async move {
                 provide_headers(parts.headers);
                 match arg {
-                    Ok(arg) => f(arg).await,
+                    Ok(arg) => f(arg).await.into_response(),
                     Err(error) => error.into_response(),
                 }
             }
@@ -140,14 +130,15 @@ macro_rules! heads {
             where
                 $($T: FromRequestParts<S> + Send + 'static,)*
                 F: Fn($($T),*) -> Fut + Clone + Send + Sync + 'static,
-                Fut: Future<Output = Response> + Send + 'static,
+                Fut: Future + Send + 'static,
+        Fut::Output: IntoResponse,
             {
                 $(let _ = $value;)*
                 self.generated_handler(method, move |mut parts: Parts, _body, state: S, params| {
                     let f = f.clone();
                     async move {
                         heads!(@extract parts state params $($T $value)*);
-                        f($($value),*).await
+                        f($($value),*).await.into_response()
                     }
                 })
             }
@@ -167,7 +158,8 @@ macro_rules! heads {
                 B: FromRequest<S, M> + Send + 'static,
                 M: 'static,
                 F: Fn($($T,)* B) -> Fut + Clone + Send + Sync + 'static,
-                Fut: Future<Output = Response> + Send + 'static,
+                Fut: Future + Send + 'static,
+        Fut::Output: IntoResponse,
             {
                 $(let _ = $value;)*
                 self.generated_handler(method, move |mut parts: Parts, body, state: S, params| {
@@ -179,7 +171,7 @@ macro_rules! heads {
                             Ok(value) => value,
                             Err(rejection) => return rejection.into_response(),
                         };
-                        f($($value,)* body).await
+                        f($($value,)* body).await.into_response()
                     }
                 })
             }
@@ -305,7 +297,7 @@ macro_rules! __route_items {
 
     (@router $doc:literal, generic, $builder:ident, [$($handlers:tt)*]) => {
         #[doc = $doc]
-        #[allow(clippy::let_unit_value)]
+        #[allow(clippy::let_unit_value, clippy::redundant_closure)]
         // `__S`: a user type named `S` may appear in the handlers' markers.
         pub fn router<__S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static>(
         ) -> $crate::__private::axum::Router<__S> {
@@ -316,7 +308,7 @@ macro_rules! __route_items {
     };
     (@router $doc:literal, [$($state:tt)*], $builder:ident, [$($handlers:tt)*]) => {
         #[doc = $doc]
-        #[allow(clippy::let_unit_value)]
+        #[allow(clippy::let_unit_value, clippy::redundant_closure)]
         pub fn router() -> $crate::__private::axum::Router<$($state)*> {
             let $builder = $crate::__private::RouteBuilder::<$($state)*>::new(&ROUTE);
             $($handlers)*

@@ -83,7 +83,7 @@ pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, 
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__route_items as route_items;
-    pub use crate::generated::{body, direct, head, respond, respond_now, serialize_param};
+    pub use crate::generated::{body, direct, head, respond_now, serialize_param};
     pub use crate::handler::{Body, Parts, RouteBuilder};
     pub use crate::params::{catch_all, dynamic, optional_catch_all};
     pub use crate::pattern::{assert_no_conflicts, Segment};

@@ -291,10 +291,10 @@ fn leaked_route(segments: Vec<Segment>) -> &'static route_runtime::RouteInfo {
 }
 
 fn leaked_router(info: &'static route_runtime::RouteInfo) -> axum::Router {
-    use route_runtime::__private::{respond, RouteBuilder};
+    use route_runtime::__private::RouteBuilder;
     use route_runtime::RouteMethod;
     RouteBuilder::<()>::new(info)
-        .no_args(RouteMethod::Get, || respond(async { "ok" }))
+        .no_args(RouteMethod::Get, || async { "ok" })
         .build()
 }
 

@@ -18,7 +18,7 @@ use http_body_util::BodyExt;
 use route_benches::stats::{fmt_duration, fmt_ns, mark, median};
 use route_benches::{arg, smoke_requested};
 use route_runtime::__private::{
-    respond, RouteBuilder, RouteConfig, RouteInfo, RouteMethod, Routes, Segment,
+    RouteBuilder, RouteConfig, RouteInfo, RouteMethod, Routes, Segment,
 };
 use tower::ServiceExt;
 
@@ -98,7 +98,7 @@ fn runtime_router(infos: &[&'static RouteInfo]) -> Router {
     for info in infos {
         let router = RouteBuilder::<()>::new(info)
             // What `#[route]` generates for `pub async fn GET() -> &'static str`.
-            .no_args(RouteMethod::Get, || respond(async { "ok" }))
+            .no_args(RouteMethod::Get, || async { "ok" })
             .build();
         routes = routes.add(info, router);
     }
