@@ -293,8 +293,9 @@ fn user_from_params(route: &Route, fields: &[(Ident, syn::Type)]) -> TokenStream
     }
 }
 
-/// `__builder.<shape>(method, markers…, |values…| respond(HANDLER(args…)))`: the runtime extracts
-/// the arguments (see `route_runtime::generated`); the closure puts them back in the user's order.
+/// `__builder.<shape>(method, markers…, |values…| HANDLER(args…))`: the runtime extracts the
+/// arguments and answers with the output (see `route_runtime::generated`); the closure puts the
+/// arguments back in the user's order (a synchronous handler's output goes in `respond_now`).
 fn handler(h: &Handler) -> TokenStream {
     let rt = rt();
     let method = Ident::new(h.method.variant(), Span::call_site());

@@ -7,7 +7,10 @@
 //! handler was type-checked, borrow-checked and written to the incremental cache again on every
 //! rebuild (about a third of an incremental rebuild of 200 routes), while instances of these
 //! functions are reused. Each marker is its own argument, so an argument type that is not an
-//! extractor is reported on its marker, which the macro spans on that type.
+//! extractor is reported on its marker, which the macro spans on that type; the method name is
+//! spanned on the handler's return type, where an output that is not `IntoResponse` is reported.
+//! The methods turn the output into a response themselves: a wrapping future per handler (a
+//! `futures_util` `Map`) made a debug binary of 200 routes 20% bigger and its link slower.
 
 use std::future::{ready, Future, Ready};
 use std::marker::PhantomData;
