@@ -134,7 +134,7 @@ macro_rules! heads {
                 $($T: FromRequestParts<S> + Send + 'static,)*
                 F: Fn($($T),*) -> Fut + Clone + Send + Sync + 'static,
                 Fut: Future + Send + 'static,
-        Fut::Output: IntoResponse,
+                Fut::Output: IntoResponse,
             {
                 $(let _ = $value;)*
                 self.generated_handler(method, move |mut parts: Parts, _body, state: S, params| {
@@ -162,7 +162,7 @@ macro_rules! heads {
                 M: 'static,
                 F: Fn($($T,)* B) -> Fut + Clone + Send + Sync + 'static,
                 Fut: Future + Send + 'static,
-        Fut::Output: IntoResponse,
+                Fut::Output: IntoResponse,
             {
                 $(let _ = $value;)*
                 self.generated_handler(method, move |mut parts: Parts, body, state: S, params| {
