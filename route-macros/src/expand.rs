@@ -249,21 +249,21 @@ fn take_helper(segment: &Segment) -> Ident {
 /// `[generated; "doc"; name: helper "field doc", …]`: `Params` as `route_items!` writes it.
 fn generated_params(route: &Route) -> TokenStream {
     let doc = format!("The params of `{}`, decoded from the URL.", route.pattern);
-    let segments: Vec<&Segment> = route
+    let fields: Vec<(&str, &Segment)> = route
         .segments
         .iter()
-        .filter(|s| s.param().is_some())
+        .filter_map(|s| Some((s.param()?, s)))
         .collect();
-    let names = segments
+    let names = fields
         .iter()
-        .filter_map(|s| Some(Ident::new(s.param()?, Span::call_site())));
-    let takes = segments.iter().map(|s| take_helper(s));
-    let docs = segments.iter().map(|s| match s {
-        Segment::CatchAll(n) => format!("`[...{n}]`: one or more segments."),
-        Segment::OptionalCatchAll(n) => {
-            format!("`[[...{n}]]`: `None` when the URL has no segment there.")
+        .map(|(name, _)| Ident::new(name, Span::call_site()));
+    let takes = fields.iter().map(|(_, s)| take_helper(s));
+    let docs = fields.iter().map(|(name, s)| match s {
+        Segment::CatchAll(_) => format!("`[...{name}]`: one or more segments."),
+        Segment::OptionalCatchAll(_) => {
+            format!("`[[...{name}]]`: `None` when the URL has no segment there.")
         }
-        Segment::Dynamic(n) | Segment::Static(n) => format!("`[{n}]`."),
+        _ => format!("`[{name}]`."),
     });
     quote!([generated; #doc; #(#names: #takes #docs),*])
 }
@@ -295,7 +295,8 @@ fn user_from_params(route: &Route, fields: &[(Ident, syn::Type)]) -> TokenStream
 
 /// `__builder.<shape>(method, markers…, |values…| HANDLER(args…))`: the runtime extracts the
 /// arguments and answers with the output (see `route_runtime::generated`); the closure puts the
-/// arguments back in the user's order (a synchronous handler's output goes in `respond_now`).
+/// arguments back in the user's order (a synchronous handler's output goes in `ready`, so that
+/// every handler returns a future).
 fn handler(h: &Handler) -> TokenStream {
     let rt = rt();
     let method = Ident::new(h.method.variant(), Span::call_site());
@@ -310,8 +311,7 @@ fn handler(h: &Handler) -> TokenStream {
     let call = if h.is_async {
         quote_spanned!(span=> #callee(#(#names),*))
     } else {
-        let rt = rt_at(span);
-        quote_spanned!(span=> #rt::respond_now(#callee(#(#names),*)))
+        quote_spanned!(span=> ::core::future::ready(#callee(#(#names),*)))
     };
     // Each marker is spanned on its argument's type: a type that is not an extractor is reported
     // there.
@@ -346,10 +346,9 @@ fn handler(h: &Handler) -> TokenStream {
             (shape, markers, quote!(#(#values),*))
         }
     };
-    // Spanned on the handler's name: what rustc reports about the handler as a whole (a future
-    // that is not `Send`) points at it, never at the attribute.
-    // The method name carries the return type's span: a bound of the method that no argument
-    // carries (the output is `IntoResponse`) is reported on it.
+    // The method name carries the return type's span: what rustc reports about the handler's
+    // output as a whole (not `IntoResponse`, a future that is not `Send`) lands there, on the
+    // user's code, never on the attribute.
     let shape = Ident::new(&shape, span);
     let closure = quote_spanned!(span=> |#values| #call);
     quote_spanned! {ident.span()=>

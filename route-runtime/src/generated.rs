@@ -12,7 +12,7 @@
 //! The methods turn the output into a response themselves: a wrapping future per handler (a
 //! `futures_util` `Map`) made a debug binary of 200 routes 20% bigger and its link slower.
 
-use std::future::{ready, Future, Ready};
+use std::future::Future;
 use std::marker::PhantomData;
 
 use axum::extract::{FromRequest, FromRequestParts};
@@ -62,12 +62,6 @@ impl<P: FromParams> FromMatched for RouteContext<P> {
     }
 }
 
-/// Generated code: a synchronous handler's output as a future, so that every handler is called
-/// the same way.
-pub fn respond_now<T>(value: T) -> Ready<T> {
-    ready(value)
-}
-
 impl<S> RouteBuilder<S>
 where
     S: Clone + Send + Sync + 'static,
@@ -113,17 +107,23 @@ where
 
 /// `RouteBuilder::heads{N}` and `heads{N}_and_body`: a handler with N head extractors, and then
 /// one that reads the body. Two methods rather than a body trait: a bound of the method itself is
-/// reported on the argument that fails it.
+/// reported on the argument that fails it. (No `heads0`: that is `no_args`.)
 macro_rules! heads {
     ($name:ident, $with_body:ident $(, $T:ident $value:ident)*) => {
+        heads!(@plain $name $(, $T $value)*);
+        heads!(@with_body $with_body $(, $T $value)*);
+    };
+    (, $with_body:ident) => {
+        heads!(@with_body $with_body);
+    };
+    (@plain $name:ident $(, $T:ident $value:ident)*) => {
         impl<S> RouteBuilder<S>
         where
             S: Clone + Send + Sync + 'static,
         {
             /// Generated code: a handler with this many head extractors; `f` gets their values
             /// and calls the user's function.
-            // (`heads0` has no state to use, and no generated code calls it: `no_args` is that.)
-            #[allow(clippy::too_many_arguments, non_snake_case, unused_variables)]
+            #[allow(clippy::too_many_arguments, non_snake_case)]
             pub fn $name<$($T,)* F, Fut>(
                 self,
                 method: RouteMethod,
@@ -145,7 +145,13 @@ macro_rules! heads {
                     }
                 })
             }
-
+        }
+    };
+    (@with_body $with_body:ident $(, $T:ident $value:ident)*) => {
+        impl<S> RouteBuilder<S>
+        where
+            S: Clone + Send + Sync + 'static,
+        {
             /// Generated code: a handler with this many head extractors and then one that reads
             /// the body; `f` gets their values in that order and calls the user's function.
             #[allow(clippy::too_many_arguments, non_snake_case)]
@@ -196,7 +202,7 @@ macro_rules! heads {
     };
 }
 
-heads!(heads0, heads0_and_body);
+heads!(, heads0_and_body);
 heads!(heads1, heads1_and_body, T1 v1);
 heads!(heads2, heads2_and_body, T1 v1, T2 v2);
 heads!(heads3, heads3_and_body, T1 v1, T2 v2, T3 v3);

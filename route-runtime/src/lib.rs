@@ -83,11 +83,10 @@ pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, 
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__route_items as route_items;
-    pub use crate::generated::{body, direct, head, respond_now, serialize_param};
+    pub use crate::generated::{body, direct, head, serialize_param};
     pub use crate::handler::{Body, Parts, RouteBuilder};
     pub use crate::params::{catch_all, dynamic, optional_catch_all};
     pub use crate::pattern::{assert_no_conflicts, Segment};
-    pub use crate::scope::provide_headers;
     pub use crate::{
         Dynamic, FromParams, ParamError, RawParams, Revalidate, RouteConfig, RouteInfo,
         RouteMethod, Routes,

@@ -214,9 +214,9 @@ pub(crate) fn record(what: RequestData) -> bool {
     with_scope("record", |scope| scope.record(what)).unwrap_or(true)
 }
 
-/// Generated code: hands the request headers to the current scope once the extractors are done
-/// with them. A no-op outside a request, when already provided, or for a `ForceStatic` route.
-pub fn provide_headers(headers: HeaderMap) {
+/// Hands the request headers to the current scope once the extractors are done with them (see
+/// `generated`). A no-op outside a request, when already provided, or for a `ForceStatic` route.
+pub(crate) fn provide_headers(headers: HeaderMap) {
     let _ = with_scope("headers", |scope| {
         if scope.access != Access::Stripped {
             scope.lock().headers.get_or_insert(headers);
