@@ -90,6 +90,8 @@ struct Scenario {
 #[derive(Default)]
 struct Side {
     rps: Vec<f64>,
+    /// Server CPU time per request in each round (ns), when the server's pid is known.
+    cpu_per_req: Vec<f64>,
     latencies: Vec<u64>,
     requests: u64,
     errors: u64,
@@ -201,6 +203,18 @@ fn memory_kib(pid: u32) -> (u64, u64) {
         }
     }
     (hwm, rss)
+}
+
+/// CPU time `pid` has run so far, in ns: the sum over its threads of the scheduler's
+/// `sum_exec_runtime` (`/proc/PID/task/TID/schedstat`, first field), user and kernel time alike.
+fn cpu_ns(pid: u32) -> Option<u64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut total = 0;
+    for task in tasks.flatten() {
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total)
 }
 
 type Sender = hyper::client::conn::http1::SendRequest<Empty<Bytes>>;
@@ -504,16 +518,29 @@ fn main() {
             let mut sides = [Side::default(), Side::default()];
             let mut ratios = Vec::new();
             let mut p99_ratios = Vec::new();
+            // Requests per server CPU-second, B over A: what each side would serve on a core of
+            // its own. Steadier than req/s when neighbours take the core away for a while.
+            let mut cpu_ratios = Vec::new();
             for round in 0..rounds {
                 let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
                 let mut rps = [0.0; 2];
                 let mut p99 = [0u64; 2];
+                let mut cpu = [0.0; 2];
                 for s in order {
                     let (i, req) = pairs[s];
+                    let pid = targets[i].pid;
+                    let cpu_before = pid.and_then(cpu_ns);
                     let r = run_round(&targets[i], req, connections, duration).await;
+                    let cpu_after = pid.and_then(cpu_ns);
                     rps[s] = r.requests as f64 / r.elapsed.as_secs_f64();
                     let side = &mut sides[s];
                     side.rps.push(rps[s]);
+                    if let (Some(before), Some(after)) = (cpu_before, cpu_after) {
+                        if r.requests > 0 {
+                            cpu[s] = (after - before) as f64 / r.requests as f64;
+                            side.cpu_per_req.push(cpu[s]);
+                        }
+                    }
                     side.requests += r.requests;
                     side.errors += r.errors;
                     side.bad_status += r.bad_status;
@@ -528,27 +555,31 @@ fn main() {
                 if p99[0] > 0 {
                     p99_ratios.push(p99[1] as f64 / p99[0] as f64);
                 }
+                if cpu[0] > 0.0 && cpu[1] > 0.0 {
+                    cpu_ratios.push(cpu[0] / cpu[1]);
+                }
             }
             for side in &mut sides {
                 side.latencies.sort_unstable();
             }
             println!("## {}", sc.name);
             println!(
-                "  {:<12} {:>11} {:>10} {:>10} {:>10} {:>8}",
-                "server", "req/s", "p50", "p99", "requests", "errors"
+                "  {:<12} {:>11} {:>10} {:>10} {:>10} {:>8} {:>9}",
+                "server", "req/s", "p50", "p99", "requests", "errors", "CPU/req"
             );
             let mut p = [(0u64, 0u64); 2];
             for (s, (i, _)) in pairs.iter().enumerate() {
                 let side = &sides[s];
                 p[s] = (quantile(&side.latencies, 0.5), quantile(&side.latencies, 0.99));
                 println!(
-                    "  {:<12} {:>11.0} {:>10} {:>10} {:>10} {:>8}",
+                    "  {:<12} {:>11.0} {:>10} {:>10} {:>10} {:>8} {:>9}",
                     if sc.a == sc.b { format!("{} ({})", targets[*i].label, if s == 0 { "A" } else { "B" }) } else { targets[*i].label.clone() },
                     median(&side.rps),
                     fmt_ns(p[s].0 as f64),
                     fmt_ns(p[s].1 as f64),
                     side.requests,
-                    side.errors + side.bad_status
+                    side.errors + side.bad_status,
+                    if side.cpu_per_req.is_empty() { "-".to_string() } else { fmt_ns(median(&side.cpu_per_req)) }
                 );
                 if side.bad_status > 0 {
                     broken = true;
@@ -573,14 +604,32 @@ fn main() {
                 ratios.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(" "),
                 p99_ratios.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(" ")
             );
+            println!(
+                "  per-round req/s (k)  A: {}  B: {}",
+                sides[0].rps.iter().map(|r| format!("{:.1}", r / 1e3)).collect::<Vec<_>>().join(" "),
+                sides[1].rps.iter().map(|r| format!("{:.1}", r / 1e3)).collect::<Vec<_>>().join(" ")
+            );
+            let cpu_ratio = median(&cpu_ratios);
+            if !cpu_ratios.is_empty() {
+                let cpu_note = sc
+                    .rps_target
+                    .map(|t| format!(" (target ≥ {t}: {})", mark(cpu_ratio >= t)))
+                    .unwrap_or_default();
+                println!(
+                    "  ratio B/A    requests per server CPU-second {cpu_ratio:.3}×{cpu_note}  (per-round: {})",
+                    cpu_ratios.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(" ")
+                );
+            }
             println!();
-            summary.push((sc.name, rps_ratio, p99_ratio, rps_note, p99_note));
+            summary.push((sc.name, rps_ratio, p99_ratio, cpu_ratio, rps_note, p99_note));
         }
     });
 
     println!("## summary (B/A)");
-    for (name, rps, p99, rps_note, p99_note) in &summary {
-        println!("  {name:<62} req/s {rps:.3}×{rps_note}  p99 {p99:.3}×{p99_note}");
+    for (name, rps, p99, cpu, rps_note, p99_note) in &summary {
+        println!(
+            "  {name:<62} req/s {rps:.3}×{rps_note}  p99 {p99:.3}×{p99_note}  req/CPU-s {cpu:.3}×"
+        );
     }
     println!();
     println!("## peak resident memory (VmHWM, process and descendants)");
