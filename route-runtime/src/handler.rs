@@ -17,7 +17,8 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
-use futures_util::future::Either;
+use std::task::{ready, Context, Poll};
+
 use futures_util::FutureExt;
 use tracing::Instrument;
 
@@ -38,8 +39,8 @@ pub type Body = axum::body::Body;
 
 type BoxFuture = Pin<Box<dyn Future<Output = Response> + Send + 'static>>;
 
-/// A type-erased handler of one method: the closure `#[route]` generates, which gives the request
-/// scope its headers itself before any user code runs.
+/// A type-erased handler of one method: the closure `#[route]` generates (which gives the request
+/// scope its headers itself before any user code runs) inside its [`Run`], boxed.
 pub(crate) type HandlerFn<S> = Arc<dyn Fn(Parts, Body, S, RawParams) -> BoxFuture + Send + Sync>;
 
 /// Puts the matched params in the request's extensions, where
@@ -99,8 +100,17 @@ where
         F: Fn(Parts, Body, S, RawParams) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Response> + Send + 'static,
     {
-        let call: HandlerFn<S> =
-            Arc::new(move |parts, body, state, params| Box::pin(f(parts, body, state, params)));
+        let info = self.info;
+        // The handler's future and everything around it (scope, panic catching, deadline) in one
+        // box: the only allocation a request makes here.
+        let call: HandlerFn<S> = Arc::new(move |mut parts: Parts, body, state, params| {
+            let finish = Finish::begin(info, &mut parts);
+            let future = AssertUnwindSafe(f(parts, body, state, params)).catch_unwind();
+            Box::pin(Run {
+                handler: run_in_scope(Arc::clone(&finish.scope), future),
+                finish,
+            })
+        });
         self.handlers.push((method, call));
         self
     }
@@ -187,7 +197,7 @@ where
     type Future = BoxFuture;
 
     fn call(self, request: axum::extract::Request, state: S) -> Self::Future {
-        Box::pin(dispatch(self.0, state, request))
+        dispatch(self.0, state, request)
     }
 }
 
@@ -205,15 +215,14 @@ fn method_filter(method: RouteMethod) -> MethodFilter {
 
 /// Runs one request through the route's pipeline.
 ///
-/// Not an `async fn`: the checks before the handler are synchronous, and keeping them (and the
-/// rare cache and timeout paths, which are boxed) out of the returned future keeps that future
-/// small. It is moved into axum's boxed handler future on every request: its size is paid in
-/// copies (an `async fn` version was 2.8 KiB).
+/// The checks before the handler are synchronous; the future returned is the handler's own box
+/// (see [`RouteBuilder::generated_handler`]), not one around it: a request served by a handler
+/// allocates once here.
 fn dispatch<S>(
     endpoint: Arc<EndpointData<S>>,
     state: S,
     request: axum::extract::Request,
-) -> impl Future<Output = Response> + Send
+) -> BoxFuture
 where
     S: Clone + Send + Sync + 'static,
 {
@@ -223,31 +232,25 @@ where
         route = info.pattern,
         method = endpoint.method.as_str()
     );
-    let work = span.in_scope(|| match prepare(&endpoint, request) {
-        Prepared::Answer(response) => Either::Left(std::future::ready(response)),
+    let work: BoxFuture = span.in_scope(|| match prepare(&endpoint, request) {
+        // Early answers (404, 308, 413) are rare enough to box.
+        Prepared::Answer(response) => Box::pin(std::future::ready(response)) as BoxFuture,
         Prepared::Run(parts, _, params) if endpoint.fills_cache && cache::applies(info, &parts) => {
             let handler = Arc::clone(&endpoint.handler);
-            Either::Right(Either::Left(Box::pin(async move {
+            Box::pin(async move {
                 cache::for_request(&parts)
                     .serve(info, &handler, parts, params, state)
                     .await
-            }) as BoxFuture))
+            })
         }
-        Prepared::Run(parts, body, params) => Either::Right(Either::Right(run_handler(
-            info,
-            &endpoint.handler,
-            parts,
-            body,
-            state,
-            params,
-        ))),
+        Prepared::Run(parts, body, params) => (endpoint.handler)(parts, body, state, params),
     });
     // A `HEAD` response keeps its `Content-Length` and loses its body in axum's method router.
     // Without a subscriber that wants the span, the handler's future runs bare.
     if span.is_disabled() {
-        Either::Left(work)
+        work
     } else {
-        Either::Right(work.instrument(span))
+        Box::pin(work.instrument(span))
     }
 }
 
@@ -300,47 +303,89 @@ fn prepare<S>(endpoint: &EndpointData<S>, request: axum::extract::Request) -> Pr
     Prepared::Run(parts, body, params)
 }
 
-/// Runs a handler inside its request scope, turning panics into 500 and overruns into 504, and
-/// adds the cookies set during the request to its response.
-///
-/// The handler's future is made here, synchronously; the returned future holds only it and the
-/// scope (see [`dispatch`] for why size matters).
-pub(crate) fn run_handler<S>(
-    info: &'static RouteInfo,
-    handler: &HandlerFn<S>,
-    mut parts: Parts,
-    body: Body,
-    state: S,
-    params: RawParams,
-) -> impl Future<Output = Response> + Send + 'static {
-    let dynamic = info.config.dynamic;
-    if dynamic == Dynamic::ForceStatic {
-        strip_request(&mut parts);
+pin_project_lite::pin_project! {
+    /// A handler's run: its future inside the request scope with panics caught (`handler`), and
+    /// what happens around it (`finish`). Generic only in the handler's future: the rest is
+    /// [`Finish`]'s, compiled once.
+    pub(crate) struct Run<T> {
+        #[pin]
+        handler: T,
+        finish: Finish,
     }
-    // Every handler gives the scope its headers itself, once its extractors are done with them.
-    let scope = Arc::new(RequestScope::new(
-        parts.method.clone(),
-        None,
-        dynamic,
-        parts.extensions.get::<Cache>().cloned(),
-    ));
-    let future = AssertUnwindSafe(handler(parts, body, state, params)).catch_unwind();
-    let future = run_in_scope(Arc::clone(&scope), future);
-    async move {
-        let outcome = match info.config.max_duration() {
-            // Boxed: a timer is large, and only routes with `MAX_DURATION` need one.
-            Some(limit) => match Box::pin(tokio::time::timeout(limit, future)).await {
-                Ok(outcome) => outcome,
-                Err(_) => {
-                    tracing::error!(
-                        max_duration_secs = limit.as_secs(),
-                        "route handler exceeded MAX_DURATION; dropped"
-                    );
-                    return StatusCode::GATEWAY_TIMEOUT.into_response();
-                }
-            },
-            None => future.await,
+}
+
+impl<T> Future for Run<T>
+where
+    T: Future<Output = Result<Response, Box<dyn Any + Send>>>,
+{
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        let this = self.project();
+        if let Poll::Ready(outcome) = this.handler.poll(cx) {
+            return Poll::Ready(this.finish.respond(outcome));
+        }
+        this.finish.poll_deadline(cx)
+    }
+}
+
+/// What a handler's run needs besides the handler: the request scope, the `MAX_DURATION`
+/// deadline, and the work on its outcome (panics into 500, cookies set during the request).
+pub(crate) struct Finish {
+    info: &'static RouteInfo,
+    scope: Arc<RequestScope>,
+    /// Boxed: a timer is large, and only routes with `MAX_DURATION` need one.
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Finish {
+    /// Starts a handler's run: the scope of its request (stripped first for `ForceStatic`) and
+    /// the route's deadline. Every handler gives the scope its headers itself, once its
+    /// extractors are done with them.
+    fn begin(info: &'static RouteInfo, parts: &mut Parts) -> Self {
+        let dynamic = info.config.dynamic;
+        if dynamic == Dynamic::ForceStatic {
+            strip_request(parts);
+        }
+        let scope = Arc::new(RequestScope::new(
+            parts.method.clone(),
+            None,
+            dynamic,
+            parts.extensions.get::<Cache>().cloned(),
+        ));
+        let deadline = info
+            .config
+            .max_duration()
+            .map(|limit| Box::pin(tokio::time::sleep(limit)));
+        Finish {
+            info,
+            scope,
+            deadline,
+        }
+    }
+
+    /// `504` once the route's `MAX_DURATION` has passed (the handler is then dropped).
+    fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<Response> {
+        let Some(deadline) = &mut self.deadline else {
+            return Poll::Pending;
         };
+        ready!(deadline.as_mut().poll(cx));
+        tracing::error!(
+            max_duration_secs = self
+                .info
+                .config
+                .max_duration()
+                .unwrap_or_default()
+                .as_secs(),
+            "route handler exceeded MAX_DURATION; dropped"
+        );
+        Poll::Ready(StatusCode::GATEWAY_TIMEOUT.into_response())
+    }
+
+    /// The response to send for the handler's outcome: `500` for a panic or a forbidden read,
+    /// otherwise its response with the cookies set during the request.
+    fn respond(&self, outcome: Result<Response, Box<dyn Any + Send>>) -> Response {
+        let info = self.info;
         let mut response = match outcome {
             Ok(response) => response,
             Err(panic) => {
@@ -348,7 +393,7 @@ pub(crate) fn run_handler<S>(
                 return StatusCode::INTERNAL_SERVER_ERROR.into_response();
             }
         };
-        if let Some(outcome) = scope.outcome() {
+        if let Some(outcome) = self.scope.outcome() {
             if let Some(what) = outcome.forbidden_read {
                 tracing::error!(
                     read = what,
@@ -364,7 +409,7 @@ pub(crate) fn run_handler<S>(
                     .insert(crate::handler::ReadRequestData);
             }
         }
-        if dynamic == Dynamic::ForceDynamic {
+        if info.config.dynamic == Dynamic::ForceDynamic {
             response.headers_mut().insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("private, no-cache, no-store, max-age=0, must-revalidate"),

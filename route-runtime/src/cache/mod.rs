@@ -30,7 +30,7 @@ use futures_util::StreamExt;
 use tokio::sync::OnceCell;
 
 use crate::config::{Dynamic, RouteInfo};
-use crate::handler::{run_handler, HandlerFn, Parts, ReadRequestData};
+use crate::handler::{HandlerFn, Parts, ReadRequestData};
 use crate::lock;
 use crate::params::RawParams;
 
@@ -188,8 +188,7 @@ impl Cache {
                 let (parts, params, state) = (clone_parts(&parts), params.clone(), state.clone());
                 let (own, key) = (&mut own, &key);
                 async move {
-                    let response =
-                        run_handler(info, handler, parts, Body::empty(), state, params).await;
+                    let response = handler(parts, Body::empty(), state, params).await;
                     let (response, entry) =
                         self.store_if_cacheable(key, info, lifetime, response).await;
                     *own = Some(response);
@@ -209,7 +208,7 @@ impl Cache {
             // Waited for another request's fill: answer from it.
             Some(entry) => entry_response(&entry, Body::from(entry.body.clone()), "HIT"),
             // That response was not cacheable (it may depend on its request): render our own.
-            None => run_handler(info, handler, parts, Body::empty(), state, params).await,
+            None => handler(parts, Body::empty(), state, params).await,
         }
     }
 
@@ -228,7 +227,7 @@ impl Cache {
         let (cache, handler, key) = (self.clone(), handler.clone(), key.clone());
         let lifetime = info.config.cache_lifetime().flatten();
         tokio::spawn(async move {
-            let response = run_handler(info, &handler, parts, Body::empty(), state, params).await;
+            let response = handler(parts, Body::empty(), state, params).await;
             let status = response.status();
             let (_, entry) = cache
                 .store_if_cacheable(&key, info, lifetime, response)
