@@ -756,7 +756,7 @@ fn http_date(at: SystemTime) -> String {
 mod tests {
     use super::*;
     use crate::config::Dynamic;
-    use crate::scope::{run_in_scope, RequestScope};
+    use crate::scope::{future_in_scope, RequestScope};
     use axum::http::Method;
     use std::sync::Arc;
 
@@ -1196,7 +1196,7 @@ mod tests {
     async fn cookies_in_a_request() {
         let scope = scope("token=abc; old=1");
         let inner = Arc::clone(&scope);
-        run_in_scope(inner, async {
+        future_in_scope(inner, async {
             let jar = cookies();
             assert_eq!(jar.get("token").as_deref(), Some("abc"));
             assert!(jar.has("old"));

@@ -251,7 +251,7 @@ mod tests {
 
     use super::*;
     use crate::config::Dynamic;
-    use crate::scope::{run_in_scope, RequestScope};
+    use crate::scope::{future_in_scope, RequestScope};
 
     fn err(result: Result<Infallible, RouteError>) -> RouteError {
         match result {
@@ -273,7 +273,7 @@ mod tests {
             Dynamic::Auto,
             None,
         ));
-        run_in_scope(scope, async move { f() }).await
+        future_in_scope(scope, async move { f() }).await
     }
 
     #[test]

@@ -191,11 +191,17 @@ impl RequestScope {
 }
 
 /// Runs `future` with `scope` as the current request scope.
-pub(crate) fn run_in_scope<F: Future>(
+#[cfg(test)]
+pub(crate) fn future_in_scope<F: Future>(
     scope: Arc<RequestScope>,
     future: F,
 ) -> impl Future<Output = F::Output> {
     SCOPE.scope(scope, future)
+}
+
+/// Calls `f` (one poll of a handler) with `scope` as the current request scope.
+pub(crate) fn run_in_scope<R>(scope: &Arc<RequestScope>, f: impl FnOnce() -> R) -> R {
+    SCOPE.sync_scope(Arc::clone(scope), f)
 }
 
 /// Calls `f` with the current request scope.
