@@ -230,18 +230,21 @@ where
         route = info.pattern,
         method = endpoint.method.as_str()
     );
-    let work: BoxFuture = span.in_scope(|| match prepare(&endpoint, request) {
-        // Early answers (404, 308, 413) are rare enough to box.
-        Prepared::Answer(response) => Box::pin(std::future::ready(response)) as BoxFuture,
-        Prepared::Run(parts, _, params) if endpoint.fills_cache && cache::applies(info, &parts) => {
-            let handler = Arc::clone(&endpoint.handler);
-            Box::pin(async move {
-                cache::for_request(&parts)
-                    .serve(info, &handler, parts, params, state)
-                    .await
-            })
+    let work: BoxFuture = span.in_scope(|| {
+        let (mut parts, body) = request.into_parts();
+        match prepare(&endpoint, &mut parts, body) {
+            Ok((_, params)) if endpoint.fills_cache && cache::applies(info, &parts) => {
+                let handler = Arc::clone(&endpoint.handler);
+                Box::pin(async move {
+                    cache::for_request(&parts)
+                        .serve(info, &handler, parts, params, state)
+                        .await
+                })
+            }
+            Ok((body, params)) => (endpoint.handler)(parts, body, state, params),
+            // Early answers (404, 308, 413) are rare enough to box.
+            Err(response) => Box::pin(std::future::ready(*response)),
         }
-        Prepared::Run(parts, body, params) => (endpoint.handler)(parts, body, state, params),
     });
     // A `HEAD` response keeps its `Content-Length` and loses its body in axum's method router.
     // Without a subscriber that wants the span, the handler's future runs bare.
@@ -252,19 +255,15 @@ where
     }
 }
 
-/// What [`prepare`] decided.
-enum Prepared {
-    /// Run the handler with this head, body and matched params.
-    Run(Parts, Body, RawParams),
-    /// Answer without running a handler.
-    Answer(Response),
-}
-
-/// The synchronous checks before a handler runs: the request head with its matched params and
-/// the body under the route's limit; or the early answer.
-fn prepare<S>(endpoint: &EndpointData<S>, request: axum::extract::Request) -> Prepared {
+/// The synchronous checks before a handler runs: the matched params and the body under the
+/// route's limit; or the early answer (boxed: it is rare, and the common result stays small).
+/// The head is checked in place (moving it costs a copy).
+fn prepare<S>(
+    endpoint: &EndpointData<S>,
+    parts: &mut Parts,
+    body: Body,
+) -> Result<(Body, RawParams), Box<Response>> {
     let info = endpoint.info;
-    let (mut parts, body) = request.into_parts();
     let mut params = RawParams::default();
     if endpoint.dynamic {
         // The router may have been mounted without `NormalizePath` in front: a catch-all still
@@ -272,15 +271,13 @@ fn prepare<S>(endpoint: &EndpointData<S>, request: axum::extract::Request) -> Pr
         match match_canonical(info.segments, parts.uri.path()) {
             Ok(PathMatch::Matched(matched)) => params = matched,
             Ok(PathMatch::NotCanonical) => {
-                return Prepared::Answer(
+                return Err(Box::new(
                     normalize::canonical_redirect(&parts.uri)
                         .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response()),
-                )
+                ))
             }
-            Ok(PathMatch::NoMatch) => {
-                return Prepared::Answer(StatusCode::NOT_FOUND.into_response())
-            }
-            Err(e) => return Prepared::Answer(RouteError::from_param_error(&e).into_response()),
+            Ok(PathMatch::NoMatch) => return Err(Box::new(StatusCode::NOT_FOUND.into_response())),
+            Err(e) => return Err(Box::new(RouteError::from_param_error(&e).into_response())),
         }
     }
     let limit = info.config.body_limit.unwrap_or(DEFAULT_BODY_LIMIT);
@@ -292,13 +289,13 @@ fn prepare<S>(endpoint: &EndpointData<S>, request: axum::extract::Request) -> Pr
         Body::empty()
     } else if declared_length(&parts.headers).is_some_and(|n| n > limit as u64) {
         // Refused before a byte of the body is read.
-        return Prepared::Answer(too_large(limit).into_response());
+        return Err(Box::new(too_large(limit).into_response()));
     } else {
         // The route's limit binds every reader of the body, axum extractors included: they
         // turn `LengthLimitError` into a 413.
         Body::new(http_body_util::Limited::new(body, limit))
     };
-    Prepared::Run(parts, body, params)
+    Ok((body, params))
 }
 
 pin_project_lite::pin_project! {
