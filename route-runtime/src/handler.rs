@@ -39,8 +39,8 @@ pub type Body = axum::body::Body;
 type BoxFuture = Pin<Box<dyn Future<Output = Response> + Send + 'static>>;
 
 /// A type-erased handler of one method: the closure `#[route]` generates (which gives the request
-/// scope its headers itself before any user code runs) inside its [`Run`], boxed.
-pub(crate) type HandlerFn<S> = Arc<dyn Fn(Parts, Body, S, RawParams) -> BoxFuture + Send + Sync>;
+/// scope its headers itself before any user code runs), its future boxed inside a [`Run`].
+pub(crate) type HandlerFn<S> = Arc<dyn Fn(Parts, Body, S, RawParams) -> Run + Send + Sync>;
 
 /// Puts the matched params in the request's extensions, where
 /// [`RouteContext`](crate::RouteContext)'s extractor finds them. A handler whose only argument is
@@ -100,14 +100,14 @@ where
         Fut: Future<Output = Response> + Send + 'static,
     {
         let info = self.info;
-        // The handler's future and everything around it (scope, panic catching, deadline) in one
-        // box: the only allocation a request makes here.
+        // Only the handler's future is boxed (the one allocation a request makes here); what
+        // runs around it is `Run`'s, the same type for every handler.
         let call: HandlerFn<S> = Arc::new(move |mut parts: Parts, body, state, params| {
             let finish = Finish::begin(info, &mut parts);
-            Box::pin(Run {
-                handler: f(parts, body, state, params),
+            Run {
+                handler: Box::pin(f(parts, body, state, params)),
                 finish,
-            })
+            }
         });
         self.handlers.push((method, call));
         self
@@ -192,7 +192,7 @@ impl<S> Handler<Endpoint<S>, S> for Endpoint<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    type Future = BoxFuture;
+    type Future = Dispatched;
 
     fn call(self, request: axum::extract::Request, state: S) -> Self::Future {
         dispatch(self.0, state, request)
@@ -211,16 +211,32 @@ fn method_filter(method: RouteMethod) -> MethodFilter {
     }
 }
 
-/// Runs one request through the route's pipeline.
-///
-/// The checks before the handler are synchronous; the future returned is the handler's own box
-/// (see [`RouteBuilder::generated_handler`]), not one around it: a request served by a handler
-/// allocates once here.
+/// What an endpoint's request becomes: a handler's [`Run`], unboxed (axum boxes the endpoint's
+/// future anyway), or a boxed future on the rarer paths (early answers, the cache, a span).
+pub(crate) enum Dispatched {
+    /// A handler runs.
+    Run(Run),
+    /// Anything else.
+    Boxed(BoxFuture),
+}
+
+impl Future for Dispatched {
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        match self.get_mut() {
+            Dispatched::Run(run) => Pin::new(run).poll(cx),
+            Dispatched::Boxed(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+/// Runs one request through the route's pipeline: synchronous checks, then the handler's run.
 fn dispatch<S>(
     endpoint: Arc<EndpointData<S>>,
     state: S,
     request: axum::extract::Request,
-) -> BoxFuture
+) -> Dispatched
 where
     S: Clone + Send + Sync + 'static,
 {
@@ -230,20 +246,20 @@ where
         route = info.pattern,
         method = endpoint.method.as_str()
     );
-    let work: BoxFuture = span.in_scope(|| {
+    let work = span.in_scope(|| {
         let (mut parts, body) = request.into_parts();
         match prepare(&endpoint, &mut parts, body) {
             Ok((_, params)) if endpoint.fills_cache && cache::applies(info, &parts) => {
                 let handler = Arc::clone(&endpoint.handler);
-                Box::pin(async move {
+                Dispatched::Boxed(Box::pin(async move {
                     cache::for_request(&parts)
                         .serve(info, &handler, parts, params, state)
                         .await
-                })
+                }))
             }
-            Ok((body, params)) => (endpoint.handler)(parts, body, state, params),
+            Ok((body, params)) => Dispatched::Run((endpoint.handler)(parts, body, state, params)),
             // Early answers (404, 308, 413) are rare enough to box.
-            Err(response) => Box::pin(std::future::ready(*response)),
+            Err(response) => Dispatched::Boxed(Box::pin(std::future::ready(*response))),
         }
     });
     // A `HEAD` response keeps its `Content-Length` and loses its body in axum's method router.
@@ -251,7 +267,7 @@ where
     if span.is_disabled() {
         work
     } else {
-        Box::pin(work.instrument(span))
+        Dispatched::Boxed(Box::pin(work.instrument(span)))
     }
 }
 
@@ -298,25 +314,23 @@ fn prepare<S>(
     Ok((body, params))
 }
 
-pin_project_lite::pin_project! {
-    /// A handler's run: its future, and what happens around it. Generic only in the handler's
-    /// future, and only to hand it on as a `dyn Future`: the rest is [`Finish`]'s, compiled once
-    /// (a generic task-local and panic-catching future per handler made an incremental rebuild of
-    /// 200 routes 17% costlier). The scope is entered for each poll; a handler dropped
-    /// unfinished (timeout, client gone) is dropped outside it, where `try_cookies()` is an error.
-    pub(crate) struct Run<F> {
-        #[pin]
-        handler: F,
-        finish: Finish,
-    }
+/// A handler's run: its future, boxed, and what happens around it. One type for every handler,
+/// so that this is compiled once: a generic wrapper per handler cost an incremental rebuild of
+/// 200 routes 2% more rustc instructions and its debug binary 3% more size (17% and more with a
+/// task-local and a panic-catching future per handler). The scope is entered for each poll;
+/// a handler dropped unfinished (timeout, client gone) is dropped outside it, where
+/// `try_cookies()` is an error.
+pub(crate) struct Run {
+    handler: BoxFuture,
+    finish: Finish,
 }
 
-impl<F: Future<Output = Response>> Future for Run<F> {
+impl Future for Run {
     type Output = Response;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        let this = self.project();
-        this.finish.poll(this.handler, cx)
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        let this = &mut *self;
+        this.finish.poll(this.handler.as_mut(), cx)
     }
 }
 
