@@ -1,7 +1,8 @@
 //! HTTP/1.1 keep-alive load generator: hand-written axum vs `#[route]`-generated handlers, run as
 //! child processes (`bench-server`), alternating A B / B A rounds in one run, printing requests/s,
-//! p50, p99, ratios and each server's peak resident memory (VmHWM). A ratio (req/s or p99) is the
-//! median of the rounds' ratios: steadier on a shared machine than a ratio of pooled figures.
+//! p50, p99, ratios, each server's CPU time per request and peak resident memory (VmHWM). A ratio
+//! (req/s, p99 or requests per server CPU-second) is the median of the rounds' ratios: steadier
+//! on a shared machine than a ratio of pooled figures.
 //!
 //! ```text
 //! load [--smoke] [--duration SECS] [--rounds N] [--connections C] [--client-threads T]
