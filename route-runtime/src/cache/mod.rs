@@ -367,17 +367,29 @@ fn add_cache_headers(headers: &mut HeaderMap, revalidate_secs: Option<u64>, stat
     );
     // A handler's own Cache-Control is kept (as in Next.js).
     if !headers.contains_key(header::CACHE_CONTROL) {
-        let value = match revalidate_secs {
-            Some(n) if n < ONE_YEAR_SECS => {
-                format!("s-maxage={n}, stale-while-revalidate={}", ONE_YEAR_SECS - n)
-            }
-            Some(n) => format!("s-maxage={n}"),
-            None => format!("s-maxage={ONE_YEAR_SECS}"),
-        };
-        if let Ok(value) = HeaderValue::from_str(&value) {
+        if let Some(value) = cache_control(revalidate_secs) {
             headers.insert(header::CACHE_CONTROL, value);
         }
     }
+}
+
+/// `s-maxage=N, stale-while-revalidate=<one year − N>` (or `s-maxage=N` alone from a year on),
+/// written without `format!`, which was a tenth of a cache hit's cost, and handed to the header
+/// without a copy.
+fn cache_control(revalidate_secs: Option<u64>) -> Option<HeaderValue> {
+    let mut digits = itoa::Buffer::new();
+    let mut value = Vec::with_capacity(64);
+    value.extend_from_slice(b"s-maxage=");
+    match revalidate_secs {
+        Some(n) if n < ONE_YEAR_SECS => {
+            value.extend_from_slice(digits.format(n).as_bytes());
+            value.extend_from_slice(b", stale-while-revalidate=");
+            value.extend_from_slice(digits.format(ONE_YEAR_SECS - n).as_bytes());
+        }
+        Some(n) => value.extend_from_slice(digits.format(n).as_bytes()),
+        None => value.extend_from_slice(digits.format(ONE_YEAR_SECS).as_bytes()),
+    }
+    HeaderValue::from_maybe_shared(Bytes::from(value)).ok()
 }
 
 /// The key of a request: `GET`, its canonical path and its normalised query (pairs decoded,
@@ -482,5 +494,32 @@ impl IntoResponse for CacheError {
     /// A store failure reaching a handler's `?` is a server error (logged, empty 500).
     fn into_response(self) -> Response {
         crate::RouteError::internal(self).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_control_values() {
+        let value = |secs| cache_control(secs).map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(
+            value(Some(60)).as_deref(),
+            Some("s-maxage=60, stale-while-revalidate=31535940")
+        );
+        assert_eq!(
+            value(Some(0)).as_deref(),
+            Some("s-maxage=0, stale-while-revalidate=31536000")
+        );
+        assert_eq!(
+            value(Some(ONE_YEAR_SECS)).as_deref(),
+            Some("s-maxage=31536000")
+        );
+        assert_eq!(
+            value(Some(u64::MAX)).as_deref(),
+            Some("s-maxage=18446744073709551615")
+        );
+        assert_eq!(value(None).as_deref(), Some("s-maxage=31536000"));
     }
 }
