@@ -33,7 +33,8 @@ pub struct MemoryCache {
 #[derive(Default)]
 struct State {
     entries: HashMap<CacheKey, Slot>,
-    /// Use tick → key; the first is the least recently used.
+    /// Queue tick → key, oldest first. A read only stamps its slot (`used`); eviction puts an
+    /// entry read since it was queued back in line at that read, so a hit touches no tree.
     lru: BTreeMap<u64, CacheKey>,
     /// Path → the keys stored for it (any query).
     by_path: HashMap<String, HashSet<CacheKey>>,
@@ -46,7 +47,10 @@ struct State {
 struct Slot {
     entry: CacheEntry,
     size: usize,
+    /// Its place in `lru`.
     tick: u64,
+    /// Its last use (store or read): `tick` or later.
+    used: u64,
 }
 
 impl MemoryCache {
@@ -100,10 +104,7 @@ impl MemoryCache {
         let state = &mut *state;
         let slot = state.entries.get_mut(key)?;
         state.tick += 1;
-        // The key moves to its new place in the LRU order (the tick is always there).
-        let lru_key = state.lru.remove(&slot.tick).unwrap_or_else(|| key.clone());
-        slot.tick = state.tick;
-        state.lru.insert(slot.tick, lru_key);
+        slot.used = state.tick;
         Some(slot.entry.clone())
     }
 
@@ -130,15 +131,35 @@ impl MemoryCache {
                 .insert(key.clone());
         }
         state.bytes += size;
-        state
-            .entries
-            .insert(key.clone(), Slot { entry, size, tick });
+        state.entries.insert(
+            key.clone(),
+            Slot {
+                entry,
+                size,
+                tick,
+                used: tick,
+            },
+        );
         // The new entry is the most recent and fits on its own, so it is never the one evicted.
         while state.entries.len() > self.max_entries || state.bytes > self.max_bytes {
-            let Some((_, oldest)) = state.lru.pop_first() else {
+            let Some((tick, oldest)) = state.lru.pop_first() else {
                 break;
             };
-            state.remove(&oldest);
+            let requeue = match state.entries.get_mut(&oldest) {
+                // Read since it was queued: back in line at its last read (once: that is the
+                // latest it can be), and the next oldest is looked at.
+                Some(slot) if slot.used > tick => {
+                    slot.tick = slot.used;
+                    Some(slot.used)
+                }
+                _ => None,
+            };
+            match requeue {
+                Some(used) => {
+                    state.lru.insert(used, oldest);
+                }
+                None => state.remove(&oldest),
+            }
         }
     }
 
@@ -294,6 +315,7 @@ mod tests {
         );
         for (tick, k) in &state.lru {
             assert_eq!(state.entries[k].tick, *tick);
+            assert!(state.entries[k].used >= *tick);
         }
         let indexed: usize = state.by_path.values().map(HashSet::len).sum();
         assert_eq!(indexed, state.entries.len());
