@@ -170,14 +170,12 @@ impl Cache {
     ) -> Response {
         let lifetime = info.config.cache_lifetime().flatten();
         let key = cache_key(&parts.uri, info.config.dynamic == Dynamic::ForceStatic);
-        if let Some(mut entry) = self.lookup(&key).await {
-            // The looked-up entry is ours: its body moves into the response without a copy.
-            let body = Body::from(std::mem::take(&mut entry.body));
+        if let Some(entry) = self.lookup(&key).await {
             if !entry.is_stale_at(SystemTime::now()) {
-                return entry_response(&entry, body, "HIT");
+                return entry_response(entry, "HIT");
             }
             self.regenerate_in_background(info, handler, &key, parts, params, state);
-            return entry_response(&entry, body, "STALE");
+            return entry_response(entry, "STALE");
         }
 
         let cell = Arc::clone(lock(&self.inner.inflight).entry(key.clone()).or_default());
@@ -206,7 +204,7 @@ impl Cache {
         }
         match fill {
             // Waited for another request's fill: answer from it.
-            Some(entry) => entry_response(&entry, Body::from(entry.body.clone()), "HIT"),
+            Some(entry) => entry_response(CacheEntry::clone(&entry), "HIT"),
             // That response was not cacheable (it may depend on its request): render our own.
             None => handler(parts, Body::empty(), state, params).await,
         }
@@ -282,7 +280,7 @@ impl Cache {
         }
         let entry = Arc::new(entry);
         (
-            entry_response(&entry, Body::from(entry.body.clone()), "MISS"),
+            entry_response(CacheEntry::clone(&entry), "MISS"),
             Some(entry),
         )
     }
@@ -344,14 +342,16 @@ async fn collect_bounded(body: Body, max: usize) -> Collected {
 }
 
 /// A response rebuilt from an entry, with the cache headers.
-fn entry_response(entry: &CacheEntry, body: Body, status: &'static str) -> Response {
-    let mut response = Response::new(body);
+/// The response for a stored entry (ours to take apart: the looked-up copy): its body and header
+/// values move into the response without a copy.
+fn entry_response(entry: CacheEntry, status: &'static str) -> Response {
+    let mut response = Response::new(Body::from(entry.body));
     *response.status_mut() = StatusCode::from_u16(entry.status).unwrap_or(StatusCode::OK);
     let headers = response.headers_mut();
-    for (name, value) in &entry.headers {
+    for (name, value) in entry.headers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_bytes(value),
+            HeaderValue::from_maybe_shared(Bytes::from(value)),
         ) {
             headers.append(name, value);
         }
