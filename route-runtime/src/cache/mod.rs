@@ -341,9 +341,8 @@ async fn collect_bounded(body: Body, max: usize) -> Collected {
     Collected::Whole(buf.freeze())
 }
 
-/// A response rebuilt from an entry, with the cache headers.
-/// The response for a stored entry (ours to take apart: the looked-up copy): its body and header
-/// values move into the response without a copy.
+/// A response rebuilt from an entry, with the cache headers. The entry is ours to take apart (the
+/// store's copy): its body and header values move into the response without a copy.
 fn entry_response(entry: CacheEntry, status: &'static str) -> Response {
     let mut response = Response::new(Body::from(entry.body));
     *response.status_mut() = StatusCode::from_u16(entry.status).unwrap_or(StatusCode::OK);
