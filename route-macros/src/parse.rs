@@ -1,7 +1,7 @@
 //! Stage 1: the macros' inputs as syntax: `#[route("…", state = T)]` arguments, the path-pattern
 //! grammar, and `routes![a, b::c]`. No semantics beyond what a single token can tell.
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Spacing, Span, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Error, Ident, ItemMod, LitStr, Path, Token, Type};
@@ -46,36 +46,46 @@ impl RouteModule {
 ///
 /// Only an item's leading words (`pub`, `async`, …, up to its keyword) are read: reading a word
 /// is a call into the compiler, and a signature has many. A function's body is the first `{…}`
-/// after its `fn`.
+/// after its `fn` outside `<…>` (a const generic argument such as `Foo<{ N }>` is a `{…}` too).
 fn without_fn_bodies(items: TokenStream) -> TokenStream {
     #[derive(PartialEq)]
     enum Place {
         /// At an item's leading words.
         Start,
-        /// In a function, before its body.
-        Fn,
+        /// In a function's signature, this many `<` deep.
+        Fn(usize),
         /// Anywhere else in an item.
         Other,
     }
     let mut place = Place::Start;
+    // Whether the previous token was a `-` joined to the next one (the `>` of `->` closes nothing).
+    let mut arrow = false;
     items
         .into_iter()
         .map(|tree| {
+            let after_dash = std::mem::take(&mut arrow);
             match &tree {
-                TokenTree::Punct(p) if p.as_char() == ';' => place = Place::Start,
-                TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
+                TokenTree::Punct(p) => match (p.as_char(), &mut place) {
+                    (';', _) => place = Place::Start,
+                    ('-', _) => arrow = p.spacing() == Spacing::Joint,
+                    ('<', Place::Fn(depth)) => *depth += 1,
+                    ('>', Place::Fn(depth)) if !after_dash => *depth = depth.saturating_sub(1),
+                    _ => {}
+                },
+                TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => match place {
+                    Place::Fn(depth) if depth > 0 => {}
                     // A `{…}` ends an item (or is part of a `const` or `static` that `;` ends).
-                    let in_fn = place == Place::Fn;
-                    place = Place::Start;
-                    if in_fn {
+                    Place::Fn(_) => {
+                        place = Place::Start;
                         let mut empty = Group::new(Delimiter::Brace, TokenStream::new());
                         empty.set_span(g.span());
                         return TokenTree::Group(empty);
                     }
-                }
+                    _ => place = Place::Start,
+                },
                 TokenTree::Ident(word) if place == Place::Start => {
                     place = match word.to_string().as_str() {
-                        "fn" => Place::Fn,
+                        "fn" => Place::Fn(0),
                         "pub" | "async" | "const" | "unsafe" | "extern" | "default" | "safe" => {
                             Place::Start
                         }
@@ -473,6 +483,21 @@ mod tests {
         assert_eq!(outline, expected.to_string());
         assert_eq!(module.head.to_string(), "# [doc = \"m\"] pub mod m");
         assert!(module.body.unwrap().to_string().contains("{ x }"));
+    }
+
+    #[test]
+    fn a_const_generic_block_in_a_signature_is_not_its_body() {
+        let item: TokenStream = syn::parse_str(
+            "mod m { fn a(x: Foo<{ N }>) -> Bar<{ 1 + 2 }, T> where T: Fn() -> u8 { x } fn b() -> u8 { 1 } }",
+        )
+        .unwrap();
+        let module = RouteModule::parse(item).unwrap();
+        let outline = quote::ToTokens::to_token_stream(&module.outline).to_string();
+        let expected: TokenStream = syn::parse_str(
+            "mod m { fn a(x: Foo<{ N }>) -> Bar<{ 1 + 2 }, T> where T: Fn() -> u8 {} fn b() -> u8 {} }",
+        )
+        .unwrap();
+        assert_eq!(outline, expected.to_string());
     }
 
     #[test]
