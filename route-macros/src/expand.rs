@@ -12,7 +12,8 @@ use syn::spanned::Spanned;
 use syn::{Ident, Path};
 
 use crate::model::{
-    is_route_context, DynamicConfig, Handler, Params, RevalidateConfig, Route, Segment, State,
+    is_route_context, Config, DynamicConfig, Handler, Params, RevalidateConfig, Route, Segment,
+    State,
 };
 use crate::parse::RouteModule;
 
@@ -163,12 +164,15 @@ fn generated(route: &Route) -> TokenStream {
 fn config(route: &Route) -> TokenStream {
     let rt = rt();
     let c = &route.config;
-    // Most routes set nothing: a path is a tenth of the tokens of the whole literal.
-    if c.revalidate.is_none()
-        && c.dynamic.is_none()
-        && c.max_duration.is_none()
-        && c.tags.is_none()
-        && c.body_limit.is_none()
+    // Most routes set nothing: a path is a tenth of the tokens of the whole literal. (No `..`: a
+    // config added to the model must be added here.)
+    if let Config {
+        revalidate: None,
+        dynamic: None,
+        max_duration: None,
+        tags: None,
+        body_limit: None,
+    } = c
     {
         return quote!(default);
     }
