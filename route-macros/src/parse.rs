@@ -468,36 +468,40 @@ mod tests {
         assert!(parse("/[]").unwrap_err().contains("no parameter name"));
     }
 
+    /// The module parsed from `item`, and its outline as tokens.
+    fn module_and_outline(item: &str) -> (RouteModule, String) {
+        let module = RouteModule::parse(syn::parse_str(item).unwrap()).unwrap();
+        let outline = quote::ToTokens::to_token_stream(&module.outline).to_string();
+        (module, outline)
+    }
+
+    /// `source` as tokens, spaced as a token stream prints them.
+    fn tokens(source: &str) -> String {
+        syn::parse_str::<TokenStream>(source).unwrap().to_string()
+    }
+
     #[test]
     fn the_outline_leaves_out_function_bodies_only() {
-        let item: TokenStream = syn::parse_str(
+        let (module, outline) = module_and_outline(
             "#[doc = \"m\"] pub mod m { const C: Foo = Foo { a: 1 }; fn helper() -> u8 { 1 } impl X { fn a() { b() } } pub async fn GET(x: X) -> Y where X: Z { x } }",
-        )
-        .unwrap();
-        let module = RouteModule::parse(item).unwrap();
-        let outline = quote::ToTokens::to_token_stream(&module.outline).to_string();
-        let expected: TokenStream = syn::parse_str(
-            "#[doc = \"m\"] pub mod m { const C: Foo = Foo { a: 1 }; fn helper() -> u8 {} impl X { fn a() { b() } } pub async fn GET(x: X) -> Y where X: Z {} }",
-        )
-        .unwrap();
-        assert_eq!(outline, expected.to_string());
+        );
+        assert_eq!(
+            outline,
+            tokens("#[doc = \"m\"] pub mod m { const C: Foo = Foo { a: 1 }; fn helper() -> u8 {} impl X { fn a() { b() } } pub async fn GET(x: X) -> Y where X: Z {} }")
+        );
         assert_eq!(module.head.to_string(), "# [doc = \"m\"] pub mod m");
         assert!(module.body.unwrap().to_string().contains("{ x }"));
     }
 
     #[test]
     fn a_const_generic_block_in_a_signature_is_not_its_body() {
-        let item: TokenStream = syn::parse_str(
+        let (_, outline) = module_and_outline(
             "mod m { fn a(x: Foo<{ N }>) -> Bar<{ 1 + 2 }, T> where T: Fn() -> u8 { x } fn b() -> u8 { 1 } }",
-        )
-        .unwrap();
-        let module = RouteModule::parse(item).unwrap();
-        let outline = quote::ToTokens::to_token_stream(&module.outline).to_string();
-        let expected: TokenStream = syn::parse_str(
-            "mod m { fn a(x: Foo<{ N }>) -> Bar<{ 1 + 2 }, T> where T: Fn() -> u8 {} fn b() -> u8 {} }",
-        )
-        .unwrap();
-        assert_eq!(outline, expected.to_string());
+        );
+        assert_eq!(
+            outline,
+            tokens("mod m { fn a(x: Foo<{ N }>) -> Bar<{ 1 + 2 }, T> where T: Fn() -> u8 {} fn b() -> u8 {} }")
+        );
     }
 
     #[test]
