@@ -102,7 +102,7 @@ pub fn match_canonical(segments: &[Segment], raw_path: &str) -> Result<PathMatch
     // or a dot segment makes the path not canonical.
     let clean = std::cell::Cell::new(true);
     let parts = rest.split('/').inspect(|part| {
-        if part.is_empty() || is_dot(part) || is_dot_dot(part) {
+        if !stays_canonical(part) {
             clean.set(false);
         }
     });
@@ -174,7 +174,8 @@ fn match_parts_from<'a>(
 /// Percent-decodes one raw path segment, strictly: `%` must start a two-digit hex escape and the
 /// result must be UTF-8. A `+` stays a `+` (paths are not form-encoded).
 pub fn decode_segment(name: &str, raw: &str) -> Result<String, ParamError> {
-    if !raw.contains('%') {
+    // A byte scan: the parts are short, and `contains('%')` pays a char searcher's setup.
+    if !raw.bytes().any(|b| b == b'%') {
         return Ok(raw.to_owned()); // nothing to decode, and `raw` is UTF-8 already
     }
     percent_decode_strict(raw.as_bytes()).map_err(|e| match e {
@@ -220,11 +221,7 @@ pub(crate) fn percent_decode_strict(raw: &[u8]) -> Result<String, DecodeError> {
 pub fn canonical_path(raw_path: &str) -> Option<String> {
     // The fast path runs on every request: one pass, no allocation.
     let needs_work = raw_path != "/"
-        && (!raw_path.starts_with('/')
-            || raw_path
-                .split('/')
-                .skip(1)
-                .any(|s| s.is_empty() || is_dot(s) || is_dot_dot(s)));
+        && (!raw_path.starts_with('/') || raw_path.split('/').skip(1).any(|s| !stays_canonical(s)));
     if !needs_work {
         return None;
     }
@@ -241,6 +238,17 @@ pub fn canonical_path(raw_path: &str) -> Option<String> {
     }
     let canonical = format!("/{}", out.join("/"));
     (canonical != raw_path).then_some(canonical)
+}
+
+/// Whether a path part is kept as is in the canonical path: it is not empty nor a dot segment.
+fn stays_canonical(part: &str) -> bool {
+    // Runs on every part of every request's path: a dot segment starts with `.` or `%`, so the
+    // first byte settles almost every part.
+    match part.as_bytes().first() {
+        None => false,
+        Some(b'.' | b'%') => !(is_dot(part) || is_dot_dot(part)),
+        Some(_) => true,
+    }
 }
 
 fn is_dot(segment: &str) -> bool {
