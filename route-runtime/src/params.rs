@@ -146,19 +146,24 @@ where
     T::Err: fmt::Display,
 {
     fn from_segment(value: String) -> Result<Self, String> {
-        // `String::from_str` copies: the decoded segment is moved instead (the check is resolved
-        // at compile time).
-        let mut value = Some(value);
-        if let Some(Some(same)) = (&mut value as &mut dyn Any)
-            .downcast_mut::<Option<T>>()
-            .map(Option::take)
-        {
-            return Ok(same);
+        // `String::from_str` copies: the decoded segment is moved instead.
+        match same_type::<String, T>(value) {
+            Ok(same) => Ok(same),
+            Err(value) => value.parse::<T>().map_err(|e| e.to_string()),
         }
-        value
-            .unwrap_or_default()
-            .parse::<T>()
-            .map_err(|e| e.to_string())
+    }
+}
+
+/// `value` itself when `Have` and `Want` are one type, else `value` back. The check is resolved
+/// at compile time: it lets a `String` param skip a copy.
+fn same_type<Have: Default + 'static, Want: 'static>(value: Have) -> Result<Want, Have> {
+    let mut slot = Some(value);
+    match (&mut slot as &mut dyn Any)
+        .downcast_mut::<Option<Want>>()
+        .and_then(Option::take)
+    {
+        Some(same) => Ok(same),
+        None => Err(slot.unwrap_or_default()),
     }
 }
 
@@ -172,9 +177,13 @@ pub trait FromCatchAll: Sized {
     fn from_segments(values: Vec<String>) -> Result<Self, String>;
 }
 
-impl<T: FromSegment> FromCatchAll for Vec<T> {
+impl<T: FromSegment + 'static> FromCatchAll for Vec<T> {
     fn from_segments(values: Vec<String>) -> Result<Self, String> {
-        values.into_iter().map(T::from_segment).collect()
+        // `Vec<String>` takes the decoded segments as they are, without a pass over them.
+        match same_type::<Vec<String>, Vec<T>>(values) {
+            Ok(same) => Ok(same),
+            Err(values) => values.into_iter().map(T::from_segment).collect(),
+        }
     }
 }
 
@@ -189,13 +198,13 @@ pub trait FromOptionalCatchAll: Sized {
     fn from_optional(values: Option<Vec<String>>) -> Result<Self, String>;
 }
 
-impl<T: FromSegment> FromOptionalCatchAll for Option<Vec<T>> {
+impl<T: FromSegment + 'static> FromOptionalCatchAll for Option<Vec<T>> {
     fn from_optional(values: Option<Vec<String>>) -> Result<Self, String> {
         values.map(Vec::<T>::from_segments).transpose()
     }
 }
 
-impl<T: FromSegment> FromOptionalCatchAll for Vec<T> {
+impl<T: FromSegment + 'static> FromOptionalCatchAll for Vec<T> {
     fn from_optional(values: Option<Vec<String>>) -> Result<Self, String> {
         Vec::<T>::from_segments(values.unwrap_or_default())
     }
@@ -234,4 +243,39 @@ pub fn optional_catch_all<T: FromOptionalCatchAll>(
         _ => return Err(ParamError::missing(name)),
     };
     T::from_optional(values).map_err(|e| ParamError::invalid(name, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segments(values: &[&str]) -> Vec<String> {
+        values.iter().map(|v| v.to_string()).collect()
+    }
+
+    #[test]
+    fn string_values_are_taken_as_they_are() {
+        let values = segments(&["a", "b c"]);
+        let first = values[0].as_ptr();
+        let taken = Vec::<String>::from_segments(values).unwrap();
+        assert_eq!(taken, ["a", "b c"]);
+        // Moved, not copied: the first segment is the same allocation.
+        assert_eq!(taken[0].as_ptr(), first);
+        assert_eq!(String::from_segment("x".into()).unwrap(), "x");
+    }
+
+    #[test]
+    fn other_types_are_parsed_segment_by_segment() {
+        assert_eq!(
+            Vec::<u32>::from_segments(segments(&["1", "22"])).unwrap(),
+            [1, 22]
+        );
+        assert!(Vec::<u32>::from_segments(segments(&["1", "x"])).is_err());
+        assert_eq!(
+            Option::<Vec<u8>>::from_optional(Some(segments(&["7"]))).unwrap(),
+            Some(vec![7])
+        );
+        assert_eq!(Option::<Vec<u8>>::from_optional(None).unwrap(), None);
+        assert_eq!(Vec::<u8>::from_optional(None).unwrap(), Vec::<u8>::new());
+    }
 }
