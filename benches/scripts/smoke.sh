@@ -18,6 +18,8 @@ echo "== load --smoke"
 "$BIN/load" --smoke
 echo "== micro --smoke"
 "$BIN/micro" --smoke
+echo "== http-instructions --smoke"
+"$BIN/http-instructions" --smoke
 echo "== scale --smoke"
 "$BIN/scale" --smoke
 echo "== compile-time.sh --smoke --instructions"

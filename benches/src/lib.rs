@@ -3,13 +3,18 @@
 //! - [`hand`]: idiomatic hand-written axum handlers.
 //! - [`generated`]: the same routes as `#[route]` modules.
 //! - [`stats`]: percentiles, medians and the small formatting helpers the binaries share.
+//! - [`client`]: what the HTTP benchmarks (`load`, `http-instructions`) share: their scenario
+//!   list, the `bench-server` child, the keep-alive client connection.
 //!
 //! The binaries (`bench-server`, `load`, `micro`, `scale`) and scripts are described in
-//! `BENCHMARKS.md` at the repository root. No benchmark asserts a timing: they print figures.
+//! `BENCHMARKS.md` at the repository root; `http-instructions` (server instructions per HTTP
+//! request, under valgrind) in its own header. No benchmark asserts a timing: they print figures.
 
 #![allow(missing_docs)]
 
 use std::time::{Duration, Instant};
+
+pub mod client;
 
 /// Busy work standing in for a slow handler (the cached route's 2 ms).
 pub fn spin(duration: Duration) {

@@ -14,16 +14,14 @@
 //! alternating with one of our servers on the same path. No figure is ever asserted; the process
 //! fails only when a server answers with the wrong status (a broken benchmark, not a slow one).
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
-use hyper::header::{HeaderName, HeaderValue, HOST};
-use hyper::{Method, Request};
-use hyper_util::rt::TokioIo;
+use http_body_util::BodyExt;
+use route_benches::client::{
+    build, connect, loadavg, machine_line, server_pairs, spawn_bench_server, Req,
+};
 use route_benches::stats::{fmt_ns, mark, median, quantile};
 use route_benches::{arg, args_all, smoke_requested};
 
@@ -42,37 +40,6 @@ impl Drop for Target {
             let _ = child.kill();
             let _ = child.wait();
         }
-    }
-}
-
-#[derive(Clone)]
-struct Req {
-    method: Method,
-    path: String,
-    headers: Vec<(HeaderName, HeaderValue)>,
-    expect: u16,
-}
-
-impl Req {
-    fn get(path: &str) -> Self {
-        Req {
-            method: Method::GET,
-            path: path.to_owned(),
-            headers: Vec::new(),
-            expect: 200,
-        }
-    }
-    fn method(mut self, method: Method, expect: u16) -> Self {
-        self.method = method;
-        self.expect = expect;
-        self
-    }
-    fn header(mut self, name: &'static str, value: &'static str) -> Self {
-        self.headers.push((
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        ));
-        self
     }
 }
 
@@ -108,31 +75,7 @@ struct RoundResult {
 }
 
 fn spawn_server(kind: &str, threads: Option<usize>) -> Target {
-    let exe = std::env::current_exe().expect("current exe");
-    let server = exe.with_file_name("bench-server");
-    let mut cmd = Command::new(&server);
-    cmd.arg(kind)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    if let Some(t) = threads {
-        cmd.arg("--threads").arg(t.to_string());
-    }
-    let mut child = cmd.spawn().unwrap_or_else(|e| {
-        panic!(
-            "cannot start {} (build it with `cargo build --release -p route-benches`): {e}",
-            server.display()
-        )
-    });
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("bench-server output");
-    let addr: SocketAddr = line
-        .trim()
-        .strip_prefix("LISTEN ")
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("bench-server {kind} printed {line:?}"));
+    let (child, addr) = spawn_bench_server::<&str>(&[], kind, threads);
     Target {
         label: kind.to_owned(),
         addr,
@@ -216,31 +159,6 @@ fn cpu_ns(pid: u32) -> Option<u64> {
         total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
     }
     Some(total)
-}
-
-type Sender = hyper::client::conn::http1::SendRequest<Empty<Bytes>>;
-
-async fn connect(addr: SocketAddr) -> std::io::Result<Sender> {
-    let stream = tokio::net::TcpStream::connect(addr).await?;
-    stream.set_nodelay(true)?;
-    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(std::io::Error::other)?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    Ok(sender)
-}
-
-fn build(req: &Req, host: &str) -> Request<Empty<Bytes>> {
-    let mut builder = Request::builder()
-        .method(req.method.clone())
-        .uri(req.path.as_str())
-        .header(HOST, host);
-    for (name, value) in &req.headers {
-        builder = builder.header(name, value);
-    }
-    builder.body(Empty::new()).expect("valid request")
 }
 
 /// One round: `connections` keep-alive connections sending back to back for `duration`.
@@ -329,26 +247,6 @@ async fn probe(target: &Target, req: &Req) -> Result<(u16, Option<String>), Stri
     Ok((status, cache))
 }
 
-fn machine_line() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    format!("{cores} cores, {cpu}, load average {}", loadavg())
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
-
 fn main() {
     let smoke = smoke_requested();
     let duration =
@@ -405,61 +303,24 @@ fn main() {
         targets.push(spawn_server("hand", server_threads)); // 0
         targets.push(spawn_server("gen", server_threads)); // 1
         targets.push(spawn_server("axum-serve", server_threads)); // 2
-        let pair = |name, req: Req, rps, p99| Scenario {
-            name,
-            a: 0,
-            b: 1,
-            req_a: req.clone(),
-            req_b: req,
-            rps_target: Some(rps),
-            p99_target: p99,
+                                                                  // The targets' indices, in the order spawned above.
+        let index = |kind: &str| match kind {
+            "hand" => 0,
+            "gen" => 1,
+            "axum-serve" => 2,
+            other => unreachable!("no {other} server"),
         };
-        scenarios.push(pair("hello JSON", Req::get("/api/hello"), 0.97, Some(1.1)));
-        scenarios.push(pair(
-            "dynamic param",
-            Req::get("/users/42"),
-            0.97,
-            Some(1.1),
-        ));
-        scenarios.push(pair(
-            "catch-all",
-            Req::get("/blog/2024/rust/route-handlers"),
-            0.97,
-            Some(1.1),
-        ));
-        scenarios.push(pair(
-            "cookies() read+set",
-            Req::get("/api/cookies").header("cookie", "token=abc123; theme=dark"),
-            0.97,
-            Some(1.1),
-        ));
-        scenarios.push(pair(
-            "auto OPTIONS",
-            Req::get("/api/hello").method(Method::OPTIONS, 204),
-            0.97,
-            Some(1.1),
-        ));
-        scenarios.push(pair(
-            "HEAD from GET",
-            Req::get("/api/hello").method(Method::HEAD, 200),
-            0.97,
-            Some(1.1),
-        ));
-        scenarios.push(pair(
-            "REVALIDATE=60, 2ms handler (cached) vs trivial",
-            Req::get("/api/cached"),
-            0.9,
-            None,
-        ));
-        scenarios.push(Scenario {
-            name: "hello JSON: axum::serve (A) vs gen + route_runtime::serve (B)",
-            a: 2,
-            b: 1,
-            req_a: Req::get("/api/hello"),
-            req_b: Req::get("/api/hello"),
-            rps_target: None,
-            p99_target: None,
-        });
+        for p in server_pairs() {
+            scenarios.push(Scenario {
+                name: p.name,
+                a: index(p.a),
+                b: index(p.b),
+                req_a: p.req.clone(),
+                req_b: p.req,
+                rps_target: p.rps_target,
+                p99_target: p.p99_target,
+            });
+        }
         if !only.is_empty() {
             scenarios.retain(|s| only.iter().any(|o| s.name.contains(o.as_str())));
         }
