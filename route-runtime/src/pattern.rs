@@ -101,7 +101,7 @@ pub fn match_canonical(segments: &[Segment], raw_path: &str) -> Result<PathMatch
     // Every part the match reads is checked as it goes: an empty part (`//`, a trailing slash)
     // or a dot segment makes the path not canonical.
     let clean = std::cell::Cell::new(true);
-    let parts = rest.split('/').inspect(|part| {
+    let parts = parts(rest).inspect(|part| {
         if !stays_canonical(part) {
             clean.set(false);
         }
@@ -128,7 +128,7 @@ fn match_parts(segments: &[Segment], rest: &str) -> Result<Option<RawParams>, Pa
     if rest.is_empty() {
         match_parts_from(segments, std::iter::empty())
     } else {
-        match_parts_from(segments, rest.split('/'))
+        match_parts_from(segments, parts(rest))
     }
 }
 
@@ -220,9 +220,12 @@ pub(crate) fn percent_decode_strict(raw: &[u8]) -> Result<String, DecodeError> {
 /// trailing slash removed (except for `/` itself). The result stays percent-encoded as it came.
 pub fn canonical_path(raw_path: &str) -> Option<String> {
     // The fast path runs on every request: one pass, no allocation.
-    let needs_work = raw_path != "/"
-        && (!raw_path.starts_with('/') || raw_path.split('/').skip(1).any(|s| !stays_canonical(s)));
-    if !needs_work {
+    let is_canonical = match raw_path.strip_prefix('/') {
+        Some("") => true,
+        Some(rest) => parts(rest).all(stays_canonical),
+        None => false,
+    };
+    if is_canonical {
         return None;
     }
     let mut out: Vec<&str> = Vec::new();
@@ -238,6 +241,22 @@ pub fn canonical_path(raw_path: &str) -> Option<String> {
     }
     let canonical = format!("/{}", out.join("/"));
     (canonical != raw_path).then_some(canonical)
+}
+
+/// The `/`-separated parts of `rest`, as `rest.split('/')` gives them. A byte scan: it runs on
+/// every request's path, whose parts are short, and `split` pays a searcher's setup per part.
+fn parts(rest: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(rest);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.bytes().position(|b| b == b'/') {
+            Some(slash) => {
+                rest = Some(&current[slash + 1..]);
+                Some(&current[..slash])
+            }
+            None => rest.take(),
+        }
+    })
 }
 
 /// Whether a path part is kept as is in the canonical path: it is not empty nor a dot segment.
@@ -563,6 +582,26 @@ mod tests {
             Some("/%2Fevil.com")
         );
         assert_eq!(canonical_path("/../../x").as_deref(), Some("/x"));
+    }
+
+    #[test]
+    fn parts_are_those_of_split() {
+        for rest in [
+            "",
+            "a",
+            "a/b",
+            "a//b",
+            "/",
+            "a/",
+            "/a",
+            "é/ü/%2F",
+            "//",
+            "a/b/c/",
+        ] {
+            let ours: Vec<&str> = parts(rest).collect();
+            let split: Vec<&str> = rest.split('/').collect();
+            assert_eq!(ours, split, "{rest:?}");
+        }
     }
 
     #[test]
