@@ -135,7 +135,7 @@ pub trait FromParams: Sized {
     label = "a `[name]` parameter is one segment: use `String` or a type that implements `FromStr`",
     note = "`[...name]` needs `Vec<T>` and `[[...name]]` needs `Option<Vec<T>>`"
 )]
-pub trait FromSegment: Sized {
+pub trait FromSegment: Sized + 'static {
     /// Parses one decoded segment.
     fn from_segment(value: String) -> Result<Self, String>;
 }
@@ -177,7 +177,7 @@ pub trait FromCatchAll: Sized {
     fn from_segments(values: Vec<String>) -> Result<Self, String>;
 }
 
-impl<T: FromSegment + 'static> FromCatchAll for Vec<T> {
+impl<T: FromSegment> FromCatchAll for Vec<T> {
     fn from_segments(values: Vec<String>) -> Result<Self, String> {
         // `Vec<String>` takes the decoded segments as they are, without a pass over them.
         match same_type::<Vec<String>, Vec<T>>(values) {
@@ -198,13 +198,13 @@ pub trait FromOptionalCatchAll: Sized {
     fn from_optional(values: Option<Vec<String>>) -> Result<Self, String>;
 }
 
-impl<T: FromSegment + 'static> FromOptionalCatchAll for Option<Vec<T>> {
+impl<T: FromSegment> FromOptionalCatchAll for Option<Vec<T>> {
     fn from_optional(values: Option<Vec<String>>) -> Result<Self, String> {
         values.map(Vec::<T>::from_segments).transpose()
     }
 }
 
-impl<T: FromSegment + 'static> FromOptionalCatchAll for Vec<T> {
+impl<T: FromSegment> FromOptionalCatchAll for Vec<T> {
     fn from_optional(values: Option<Vec<String>>) -> Result<Self, String> {
         Vec::<T>::from_segments(values.unwrap_or_default())
     }
