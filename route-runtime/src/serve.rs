@@ -12,16 +12,25 @@ use std::time::Duration;
 
 use axum::http::Request;
 use axum::response::Response;
-use hyper::body::Incoming;
+use http_body_util::Either;
+use hyper::body::{Body as _, Incoming};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower::Service;
-use tower_http::timeout::{DeadlineBody, RequestBodyDeadlineLayer};
+use tower_http::timeout::DeadlineBody;
 
 use crate::normalize::NormalizePath;
+
+/// The request body [`serve`] hands to the app: under the total body deadline
+/// ([`ServeConfig::body_deadline`]), or as it came when the request has no body (most `GET`s:
+/// there is nothing to wait for, and no timer to arm on every request).
+///
+/// An `axum::Router` takes any body: this type only matters to a service written for `serve`
+/// by hand.
+pub type ServeBody = Either<Incoming, DeadlineBody<Incoming>>;
 
 /// Limits and shutdown for [`serve_with`].
 ///
@@ -88,7 +97,7 @@ impl ServeConfig {
 /// Paths are normalised before routing (see [`NormalizePath`]).
 pub async fn serve<S>(listener: TcpListener, app: S) -> std::io::Result<()>
 where
-    S: Service<Request<DeadlineBody<Incoming>>, Response = Response, Error = Infallible>
+    S: Service<Request<ServeBody>, Response = Response, Error = Infallible>
         + Clone
         + Send
         + 'static,
@@ -114,14 +123,23 @@ pub async fn serve_with<S>(
     config: ServeConfig,
 ) -> std::io::Result<()>
 where
-    S: Service<Request<DeadlineBody<Incoming>>, Response = Response, Error = Infallible>
+    S: Service<Request<ServeBody>, Response = Response, Error = Infallible>
         + Clone
         + Send
         + 'static,
     S::Future: Send + 'static,
 {
+    let body_deadline = config.body_deadline;
     let service = tower::ServiceBuilder::new()
-        .layer(RequestBodyDeadlineLayer::new(config.body_deadline))
+        .map_request(move |request: Request<Incoming>| {
+            request.map(|body| {
+                if body.is_end_stream() {
+                    Either::Left(body)
+                } else {
+                    Either::Right(DeadlineBody::new(body_deadline, body))
+                }
+            })
+        })
         .service(NormalizePath::new(prepared(app)));
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
