@@ -250,11 +250,8 @@ where
         match prepare(&endpoint, &mut parts, body) {
             Ok((_, params)) if endpoint.fills_cache && cache::applies(info, &parts) => {
                 let handler = Arc::clone(&endpoint.handler);
-                Dispatched::Boxed(Box::pin(async move {
-                    cache::for_request(&parts)
-                        .serve(info, &handler, parts, params, state)
-                        .await
-                }))
+                let cache = cache::for_request(&parts);
+                Dispatched::Boxed(Box::pin(cache.serve(info, handler, parts, params, state)))
             }
             Ok((body, params)) => Dispatched::Run((endpoint.handler)(parts, body, state, params)),
             // Early answers (404, 308, 413) are rare enough to box.

@@ -161,23 +161,38 @@ impl Cache {
 
     /// Serves a cacheable `GET` through the cache.
     pub(crate) async fn serve<S: Clone + Send + Sync + 'static>(
-        &self,
+        self,
         info: &'static RouteInfo,
-        handler: &HandlerFn<S>,
+        handler: HandlerFn<S>,
         parts: Parts,
         params: RawParams,
         state: S,
     ) -> Response {
-        let lifetime = info.config.cache_lifetime().flatten();
         let key = cache_key(&parts.uri, info.config.dynamic == Dynamic::ForceStatic);
         if let Some(entry) = self.lookup(&key).await {
             if !entry.is_stale_at(SystemTime::now()) {
                 return entry_response(entry, "HIT");
             }
-            self.regenerate_in_background(info, handler, &key, parts, params, state);
+            self.regenerate_in_background(info, &handler, &key, parts, params, state);
             return entry_response(entry, "STALE");
         }
+        // Boxed: the fill is most of this future's size, and a hit's future then stays small
+        // enough for the allocator's fast path (at 2.5 KiB it was not).
+        Box::pin(self.fill(info, &handler, key, parts, params, state)).await
+    }
 
+    /// A miss: the handler renders (once for all requests waiting on the key), the cacheable
+    /// response is stored.
+    async fn fill<S: Clone + Send + Sync + 'static>(
+        &self,
+        info: &'static RouteInfo,
+        handler: &HandlerFn<S>,
+        key: CacheKey,
+        parts: Parts,
+        params: RawParams,
+        state: S,
+    ) -> Response {
+        let lifetime = info.config.cache_lifetime().flatten();
         let cell = Arc::clone(lock(&self.inner.inflight).entry(key.clone()).or_default());
         let mut own = None;
         let fill = cell
