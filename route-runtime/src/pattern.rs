@@ -106,12 +106,7 @@ pub fn match_canonical(segments: &[Segment], raw_path: &str) -> Result<PathMatch
             clean.set(false);
         }
     });
-    let outcome = if rest.is_empty() {
-        match_parts_from(segments, std::iter::empty())
-    } else {
-        match_parts_from(segments, parts)
-    };
-    match outcome {
+    match match_parts_from(segments, parts) {
         // Every part was read: the check above saw them all.
         Ok(Some(params)) if clean.get() => Ok(PathMatch::Matched(params)),
         Ok(Some(_)) => Ok(PathMatch::NotCanonical),
@@ -123,13 +118,9 @@ pub fn match_canonical(segments: &[Segment], raw_path: &str) -> Result<PathMatch
     }
 }
 
-/// Matches the parts of a path after its leading `/` (none when `rest` is empty).
+/// Matches the parts of a path after its leading `/`.
 fn match_parts(segments: &[Segment], rest: &str) -> Result<Option<RawParams>, ParamError> {
-    if rest.is_empty() {
-        match_parts_from(segments, std::iter::empty())
-    } else {
-        match_parts_from(segments, parts(rest))
-    }
+    match_parts_from(segments, parts(rest))
 }
 
 fn match_parts_from<'a>(
@@ -220,11 +211,9 @@ pub(crate) fn percent_decode_strict(raw: &[u8]) -> Result<String, DecodeError> {
 /// trailing slash removed (except for `/` itself). The result stays percent-encoded as it came.
 pub fn canonical_path(raw_path: &str) -> Option<String> {
     // The fast path runs on every request: one pass, no allocation.
-    let is_canonical = match raw_path.strip_prefix('/') {
-        Some("") => true,
-        Some(rest) => parts(rest).all(stays_canonical),
-        None => false,
-    };
+    let is_canonical = raw_path
+        .strip_prefix('/')
+        .is_some_and(|rest| parts(rest).all(stays_canonical));
     if is_canonical {
         return None;
     }
@@ -243,10 +232,11 @@ pub fn canonical_path(raw_path: &str) -> Option<String> {
     (canonical != raw_path).then_some(canonical)
 }
 
-/// The `/`-separated parts of `rest`, as `rest.split('/')` gives them. A byte scan: it runs on
-/// every request's path, whose parts are short, and `split` pays a searcher's setup per part.
+/// The `/`-separated parts of `rest`, a path after its leading `/`: none for the path `/` itself
+/// (an empty `rest`), else those `rest.split('/')` gives. A byte scan: it runs on every request's
+/// path, whose parts are short, and `split` pays a searcher's setup per part.
 fn parts(rest: &str) -> impl Iterator<Item = &str> {
-    let mut rest = Some(rest);
+    let mut rest = (!rest.is_empty()).then_some(rest);
     std::iter::from_fn(move || {
         let current = rest?;
         match current.bytes().position(|b| b == b'/') {
@@ -585,9 +575,9 @@ mod tests {
     }
 
     #[test]
-    fn parts_are_those_of_split() {
+    fn parts_are_those_of_split_but_for_the_root() {
+        assert_eq!(parts("").count(), 0, "the path `/` has no parts");
         for rest in [
-            "",
             "a",
             "a/b",
             "a//b",
