@@ -111,6 +111,7 @@ impl MemoryCache {
     fn set_now(&self, key: &CacheKey, entry: CacheEntry) {
         let size = entry_size(key, &entry);
         let mut state = self.lock();
+        let state = &mut *state; // its fields borrowed apart below
         state.remove(key);
         if size > self.max_bytes || self.max_entries == 0 {
             return;
@@ -145,20 +146,14 @@ impl MemoryCache {
             let Some((tick, oldest)) = state.lru.pop_first() else {
                 break;
             };
-            let requeue = match state.entries.get_mut(&oldest) {
+            match state.entries.get_mut(&oldest) {
                 // Read since it was queued: back in line at its last read (once: that is the
                 // latest it can be), and the next oldest is looked at.
                 Some(slot) if slot.used > tick => {
                     slot.tick = slot.used;
-                    Some(slot.used)
+                    state.lru.insert(slot.used, oldest);
                 }
-                _ => None,
-            };
-            match requeue {
-                Some(used) => {
-                    state.lru.insert(used, oldest);
-                }
-                None => state.remove(&oldest),
+                _ => state.remove(&oldest),
             }
         }
     }
