@@ -173,7 +173,7 @@ impl Cache {
             if !entry.is_stale_at(SystemTime::now()) {
                 return entry_response(entry, "HIT");
             }
-            self.regenerate_in_background(info, &handler, &key, parts, params, state);
+            self.regenerate_in_background(info, handler, key, parts, params, state);
             return entry_response(entry, "STALE");
         }
         // Boxed: the fill is most of this future's size, and a hit's future then stays small
@@ -226,10 +226,10 @@ impl Cache {
     }
 
     fn regenerate_in_background<S: Clone + Send + Sync + 'static>(
-        &self,
+        self,
         info: &'static RouteInfo,
-        handler: &HandlerFn<S>,
-        key: &CacheKey,
+        handler: HandlerFn<S>,
+        key: CacheKey,
         parts: Parts,
         params: RawParams,
         state: S,
@@ -237,12 +237,11 @@ impl Cache {
         if !lock(&self.inner.regenerating).insert(key.clone()) {
             return; // one regeneration at a time per entry
         }
-        let (cache, handler, key) = (self.clone(), handler.clone(), key.clone());
         let lifetime = info.config.cache_lifetime().flatten();
         tokio::spawn(async move {
             let response = handler(parts, Body::empty(), state, params).await;
             let status = response.status();
-            let (_, entry) = cache
+            let (_, entry) = self
                 .store_if_cacheable(&key, info, lifetime, response)
                 .await;
             if entry.is_none() {
@@ -252,7 +251,7 @@ impl Cache {
                     "background regeneration produced no cacheable response; keeping the stale entry"
                 );
             }
-            lock(&cache.inner.regenerating).remove(&key);
+            lock(&self.inner.regenerating).remove(&key);
         });
     }
 
