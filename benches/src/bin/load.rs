@@ -300,15 +300,16 @@ fn main() {
             p99_target: None,
         });
     } else {
-        targets.push(spawn_server("hand", server_threads)); // 0
-        targets.push(spawn_server("gen", server_threads)); // 1
-        targets.push(spawn_server("axum-serve", server_threads)); // 2
-                                                                  // The targets' indices, in the order spawned above.
-        let index = |kind: &str| match kind {
-            "hand" => 0,
-            "gen" => 1,
-            "axum-serve" => 2,
-            other => unreachable!("no {other} server"),
+        const KINDS: [&str; 3] = ["hand", "gen", "axum-serve"];
+        for kind in KINDS {
+            targets.push(spawn_server(kind, server_threads));
+        }
+        // A pair's side is the target of its kind.
+        let index = |kind: &str| {
+            KINDS
+                .iter()
+                .position(|k| *k == kind)
+                .unwrap_or_else(|| panic!("no {kind} server"))
         };
         for p in server_pairs() {
             scenarios.push(Scenario {
