@@ -88,6 +88,17 @@ impl Drop for Server {
     }
 }
 
+/// A run's cachegrind output and valgrind log, removed when dropped.
+struct TempFiles([PathBuf; 2]);
+
+impl Drop for TempFiles {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
 /// One side of one pair: a `bench-server` kind and the request it gets.
 struct SideSpec<'a> {
     kind: &'a str,
@@ -128,6 +139,8 @@ impl Runner {
         let stem = format!("http-instructions-{}-{}", std::process::id(), self.runs);
         let out = self.tmp.join(format!("{stem}.cachegrind.out"));
         let log = self.tmp.join(format!("{stem}.valgrind.log"));
+        // Declared before the server: on every way out the server is stopped first.
+        let _files = TempFiles([out.clone(), log.clone()]);
         let _ = std::fs::remove_file(&out);
         let mut out_opt = OsString::from("--cachegrind-out-file=");
         out_opt.push(&out);
@@ -147,21 +160,10 @@ impl Runner {
             tokio::time::sleep(SETTLE).await;
             Ok::<Sender, String>(sender)
         });
-        let sender = match sent {
-            Ok(sender) => sender,
-            Err(e) => {
-                drop(server);
-                let _ = std::fs::remove_file(&out);
-                let _ = std::fs::remove_file(&log);
-                return Err(e);
-            }
-        };
+        let sender = sent?;
         let pid = server.child.id().to_string();
         let killed = Command::new("kill").args(["-TERM", &pid]).status();
         if !killed.as_ref().is_ok_and(|s| s.success()) {
-            drop(server);
-            let _ = std::fs::remove_file(&out);
-            let _ = std::fs::remove_file(&log);
             return Err(format!(
                 "cannot send SIGTERM to valgrind (pid {pid}): {killed:?}"
             ));
@@ -175,8 +177,6 @@ impl Runner {
                 .and_then(|v| v.parse::<u64>().ok())
         });
         let log_text = std::fs::read_to_string(&log).unwrap_or_default();
-        let _ = std::fs::remove_file(&out);
-        let _ = std::fs::remove_file(&log);
         summary.ok_or_else(|| {
             format!(
                 "valgrind wrote no instruction total for {} after SIGTERM ({}); its log:\n{log_text}",
