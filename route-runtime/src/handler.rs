@@ -27,7 +27,7 @@ use crate::error::RouteError;
 use crate::params::RawParams;
 use crate::pattern::{axum_paths, match_canonical, PathMatch};
 use crate::request::{declared_length, too_large, BodyLimit, DEFAULT_BODY_LIMIT};
-use crate::scope::{run_in_scope, RequestScope};
+use crate::scope::ScopeSlot;
 use crate::{methods, normalize};
 
 /// The request head, as generated code receives it.
@@ -334,7 +334,8 @@ impl Future for Run {
 /// deadline, and the work on its outcome (panics into 500, cookies set during the request).
 pub(crate) struct Finish {
     info: &'static RouteInfo,
-    scope: Arc<RequestScope>,
+    /// The request scope, set for each poll of the handler (pointing here: no allocation).
+    scope: ScopeSlot,
     /// Boxed: a timer is large, and only routes with `MAX_DURATION` need one.
     deadline: Option<Pin<Box<tokio::time::Sleep>>>,
 }
@@ -348,12 +349,11 @@ impl Finish {
         if dynamic == Dynamic::ForceStatic {
             strip_request(parts);
         }
-        let scope = Arc::new(RequestScope::new(
+        let scope = ScopeSlot::new(
             parts.method.clone(),
-            None,
             dynamic,
             parts.extensions.get::<Cache>().cloned(),
-        ));
+        );
         let deadline = info
             .config
             .max_duration()
@@ -371,9 +371,9 @@ impl Finish {
         handler: Pin<&mut dyn Future<Output = Response>>,
         cx: &mut Context<'_>,
     ) -> Poll<Response> {
-        let polled = run_in_scope(&self.scope, || {
-            std::panic::catch_unwind(AssertUnwindSafe(|| handler.poll(cx)))
-        });
+        let polled = self
+            .scope
+            .enter(|| std::panic::catch_unwind(AssertUnwindSafe(|| handler.poll(cx))));
         match polled {
             Ok(Poll::Ready(response)) => Poll::Ready(self.respond(Ok(response))),
             Err(panic) => Poll::Ready(self.respond(Err(panic))),

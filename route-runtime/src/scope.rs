@@ -1,14 +1,22 @@
 //! The request scope: what `cookies()`, `headers()` and `redirect()` see while a handler runs.
 //!
-//! It is a Tokio task-local set around the handler's future, so the helpers work at any depth of
-//! the handler's call tree without being passed around. A future moved to another task with
-//! `tokio::spawn` leaves the scope; wrap it with [`in_request_scope`] to take the scope along.
+//! It is set (a scoped thread-local) around each poll of the handler's future, so the helpers work
+//! at any depth of the handler's call tree without being passed around. A future moved to another
+//! task with `tokio::spawn` leaves the scope; wrap it with [`in_request_scope`] to take the scope
+//! along.
+//!
+//! A handler's run holds its scope as a [`ScopeSlot`]: the shared, locked [`RequestScope`] is
+//! only made when a helper first needs it, so a handler that calls none pays for no allocation,
+//! lock or reference count.
 //!
 //! The scope also records what the handler read (headers, cookies, body): such a response depends
 //! on the request and is never cached.
 
+use std::cell::{OnceCell, RefCell};
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 
 use axum::http::{HeaderMap, Method};
 
@@ -19,8 +27,83 @@ use crate::cookies::CookieJar;
 /// What a scope without headers (`ForceStatic`, or not provided yet) reads.
 static EMPTY_HEADERS: LazyLock<HeaderMap> = LazyLock::new(HeaderMap::new);
 
-tokio::task_local! {
-    static SCOPE: Arc<RequestScope>;
+scoped_tls::scoped_thread_local! {
+    /// The scope of the handler being polled on this thread.
+    static CURRENT: ScopeSlot
+}
+
+/// A request's scope as its handler's run holds it: what the shared [`RequestScope`] is made
+/// from, made on the first helper call (or taken along by [`in_request_scope`]).
+///
+/// Only the thread polling the handler reads it, through [`CURRENT`], hence the `Cell`s.
+pub(crate) struct ScopeSlot {
+    method: Method,
+    dynamic: Dynamic,
+    cache: Option<Cache>,
+    /// Provided by generated code before the handler's own code runs (see [`provide_headers`]).
+    headers: RefCell<Option<HeaderMap>>,
+    shared: OnceCell<Arc<RequestScope>>,
+}
+
+impl ScopeSlot {
+    /// The scope of a request with this method, under the route's `DYNAMIC`, with the routes'
+    /// cache; its headers come later.
+    pub(crate) fn new(method: Method, dynamic: Dynamic, cache: Option<Cache>) -> Self {
+        ScopeSlot {
+            method,
+            dynamic,
+            cache,
+            headers: RefCell::new(None),
+            shared: OnceCell::new(),
+        }
+    }
+
+    /// A slot holding a scope made already (taken along to another task, or made by a test); the
+    /// other fields are only read to make one, so they are placeholders here.
+    fn made(scope: Arc<RequestScope>) -> Self {
+        ScopeSlot {
+            method: scope.method.clone(),
+            dynamic: Dynamic::Auto,
+            cache: None,
+            headers: RefCell::new(None),
+            shared: OnceCell::from(scope),
+        }
+    }
+
+    /// The shared scope, made on first use.
+    fn shared(&self) -> &Arc<RequestScope> {
+        self.shared.get_or_init(|| {
+            Arc::new(RequestScope::new(
+                self.method.clone(),
+                self.headers.borrow_mut().take(),
+                self.dynamic,
+                self.cache.clone(),
+            ))
+        })
+    }
+
+    /// Calls `f` (one poll of a handler) with this as the current request scope.
+    pub(crate) fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        CURRENT.set(self, f)
+    }
+
+    /// What the handler did with the request (see [`RequestScope::outcome`]); `None` as well when
+    /// no helper was called.
+    pub(crate) fn outcome(&self) -> Option<ScopeOutcome> {
+        self.shared.get()?.outcome()
+    }
+
+    fn provide_headers(&self, headers: HeaderMap) {
+        if self.dynamic == Dynamic::ForceStatic {
+            return;
+        }
+        match self.shared.get() {
+            Some(scope) => scope.provide_headers(headers),
+            None => {
+                self.headers.borrow_mut().get_or_insert(headers);
+            }
+        }
+    }
 }
 
 /// `cookies()`, `headers()` or another request-scoped helper was called outside a route handler's
@@ -132,6 +215,12 @@ impl RequestScope {
         }
     }
 
+    fn provide_headers(&self, headers: HeaderMap) {
+        if self.access != Access::Stripped {
+            self.lock().headers.get_or_insert(headers);
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, ScopeState> {
         crate::lock(&self.state)
     }
@@ -191,27 +280,42 @@ impl RequestScope {
 }
 
 /// Runs `future` with `scope` as the current request scope.
-#[cfg(test)]
-pub(crate) fn future_in_scope<F: Future>(
-    scope: Arc<RequestScope>,
-    future: F,
-) -> impl Future<Output = F::Output> {
-    SCOPE.scope(scope, future)
+pub(crate) fn future_in_scope<F: Future>(scope: Arc<RequestScope>, future: F) -> InScope<F> {
+    InScope {
+        slot: ScopeSlot::made(scope),
+        future,
+    }
 }
 
-/// Calls `f` (one poll of a handler) with `scope` as the current request scope.
-pub(crate) fn run_in_scope<R>(scope: &Arc<RequestScope>, f: impl FnOnce() -> R) -> R {
-    SCOPE.sync_scope(Arc::clone(scope), f)
+pin_project_lite::pin_project! {
+    /// A future polled inside a request scope made already (see [`in_request_scope`]). It owns
+    /// its slot: a borrowed one, held across an `.await`, would make the future `!Send`.
+    pub(crate) struct InScope<F> {
+        slot: ScopeSlot,
+        #[pin]
+        future: F,
+    }
 }
 
-/// Calls `f` with the current request scope.
+impl<F: Future> Future for InScope<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let future = this.future;
+        this.slot.enter(|| future.poll(cx))
+    }
+}
+
+/// Calls `f` with the current request scope (made now if no helper has needed it yet).
 pub(crate) fn with_scope<R>(
     helper: &'static str,
     f: impl FnOnce(&RequestScope) -> R,
 ) -> Result<R, OutsideRequest> {
-    SCOPE
-        .try_with(|scope| f(scope))
-        .map_err(|_| OutsideRequest { helper })
+    if !CURRENT.is_set() {
+        return Err(OutsideRequest { helper });
+    }
+    Ok(CURRENT.with(|slot| f(slot.shared())))
 }
 
 /// Records a read of request data in the current scope (no-op outside one). `false` when the
@@ -223,11 +327,9 @@ pub(crate) fn record(what: RequestData) -> bool {
 /// Hands the request headers to the current scope once the extractors are done with them (see
 /// `generated`). A no-op outside a request, when already provided, or for a `ForceStatic` route.
 pub(crate) fn provide_headers(headers: HeaderMap) {
-    let _ = with_scope("headers", |scope| {
-        if scope.access != Access::Stripped {
-            scope.lock().headers.get_or_insert(headers);
-        }
-    });
+    if CURRENT.is_set() {
+        CURRENT.with(|slot| slot.provide_headers(headers));
+    }
 }
 
 /// Calls `f` with the cookies set during the request and the request's headers (whose `Cookie`
@@ -271,10 +373,12 @@ pub(crate) fn is_form_submission() -> bool {
 /// Cookies set from such a task after the handler has returned its response are not sent.
 /// Outside a request, `future` runs without a scope.
 pub fn in_request_scope<F: Future>(future: F) -> impl Future<Output = F::Output> {
-    let current = SCOPE.try_with(Arc::clone).ok();
+    let current = CURRENT
+        .is_set()
+        .then(|| CURRENT.with(|slot| Arc::clone(slot.shared())));
     async move {
         match current {
-            Some(scope) => SCOPE.scope(scope, future).await,
+            Some(scope) => future_in_scope(scope, future).await,
             None => future.await,
         }
     }
