@@ -38,8 +38,8 @@ pub type Body = axum::body::Body;
 type BoxFuture = Pin<Box<dyn Future<Output = Response> + Send + 'static>>;
 
 /// A type-erased handler of one method: the closure `#[route]` generates (which gives the request
-/// scope its headers itself before any user code runs), its future boxed inside a [`Run`].
-pub(crate) type HandlerFn<S> = Arc<dyn Fn(Parts, Body, S, RawParams) -> Run + Send + Sync>;
+/// scope its headers itself before any user code runs), its future boxed in a [`Run`].
+pub(crate) type HandlerFn<S> = Arc<dyn Fn(Parts, Body, S, RawParams) -> BoxFuture + Send + Sync>;
 
 /// Puts the matched params in the request's extensions, where
 /// [`RouteContext`](crate::RouteContext)'s extractor finds them. A handler whose only argument is
@@ -99,14 +99,14 @@ where
         Fut: Future<Output = Response> + Send + 'static,
     {
         let info = self.info;
-        // Only the handler's future is boxed (the one allocation a request makes here); what
-        // runs around it is `Run`'s, the same type for every handler.
+        // The handler's run is boxed (the one allocation a request makes here); what runs
+        // around the handler is `Finish`'s, the same code for every handler.
         let call: HandlerFn<S> = Arc::new(move |mut parts: Parts, body, state, params| {
             let finish = Finish::begin(info, &mut parts);
-            Run {
-                handler: Box::pin(f(parts, body, state, params)),
+            Box::pin(Run {
+                handler: f(parts, body, state, params),
                 finish,
-            }
+            })
         });
         self.handlers.push((method, call));
         self
@@ -194,7 +194,7 @@ impl<S> Handler<Endpoint<S>, S> for Endpoint<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    type Future = Dispatched;
+    type Future = BoxFuture;
 
     fn call(self, request: axum::extract::Request, state: S) -> Self::Future {
         dispatch(self.0, state, request)
@@ -213,32 +213,12 @@ fn method_filter(method: RouteMethod) -> MethodFilter {
     }
 }
 
-/// What an endpoint's request becomes: a handler's [`Run`], unboxed (axum boxes the endpoint's
-/// future anyway), or a boxed future on the rarer paths (early answers, the cache, a span).
-pub(crate) enum Dispatched {
-    /// A handler runs.
-    Run(Run),
-    /// Anything else.
-    Boxed(BoxFuture),
-}
-
-impl Future for Dispatched {
-    type Output = Response;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        match self.get_mut() {
-            Dispatched::Run(run) => Pin::new(run).poll(cx),
-            Dispatched::Boxed(future) => future.as_mut().poll(cx),
-        }
-    }
-}
-
 /// Runs one request through the route's pipeline: synchronous checks, then the handler's run.
 fn dispatch<S>(
     endpoint: Arc<EndpointData<S>>,
     state: S,
     request: axum::extract::Request,
-) -> Dispatched
+) -> BoxFuture
 where
     S: Clone + Send + Sync + 'static,
 {
@@ -254,11 +234,11 @@ where
             Ok((_, params)) if endpoint.fills_cache && cache::applies(info, &parts) => {
                 let handler = Arc::clone(&endpoint.handler);
                 let cache = cache::for_request(&parts);
-                Dispatched::Boxed(Box::pin(cache.serve(info, handler, parts, params, state)))
+                Box::pin(cache.serve(info, handler, parts, params, state))
             }
-            Ok((body, params)) => Dispatched::Run((endpoint.handler)(parts, body, state, params)),
+            Ok((body, params)) => (endpoint.handler)(parts, body, state, params),
             // Early answers (404, 308, 413) are rare enough to box.
-            Err(response) => Dispatched::Boxed(Box::pin(std::future::ready(*response))),
+            Err(response) => Box::pin(std::future::ready(*response)),
         }
     });
     // A `HEAD` response keeps its `Content-Length` and loses its body in axum's method router.
@@ -266,7 +246,7 @@ where
     if span.is_disabled() {
         work
     } else {
-        Dispatched::Boxed(Box::pin(work.instrument(span)))
+        Box::pin(work.instrument(span))
     }
 }
 
@@ -313,23 +293,27 @@ fn prepare<S>(
     Ok((body, params))
 }
 
-/// A handler's run: its future, boxed, and what happens around it. One type for every handler,
-/// so that this is compiled once: a generic wrapper per handler cost an incremental rebuild of
-/// 200 routes 2% more rustc instructions and its debug binary 3% more size (17% and more with a
-/// task-local and a panic-catching future per handler). The scope is entered for each poll;
-/// a handler dropped unfinished (timeout, client gone) is dropped outside it, where
-/// `try_cookies()` is an error.
-pub(crate) struct Run {
-    handler: BoxFuture,
-    finish: Finish,
+pin_project_lite::pin_project! {
+    /// A handler's run: its future and what happens around it, in one box with the request scope
+    /// (a ~200-byte scope beside the box was copied at each move on the way into axum's future).
+    /// Generic only to poll the future in place: the rest is [`Finish`]'s, compiled once (a
+    /// generic wrapper doing the work per handler cost an incremental rebuild of 200 routes 2% more
+    /// rustc instructions, 17% and more with a task-local and a panic-catching future per
+    /// handler). The scope is entered for each poll; a handler dropped unfinished (timeout, client
+    /// gone) is dropped outside it, where `try_cookies()` is an error.
+    pub(crate) struct Run<F> {
+        #[pin]
+        handler: F,
+        finish: Finish,
+    }
 }
 
-impl Future for Run {
+impl<F: Future<Output = Response>> Future for Run<F> {
     type Output = Response;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        let this = &mut *self;
-        this.finish.poll(this.handler.as_mut(), cx)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        let this = self.project();
+        this.finish.poll(this.handler, cx)
     }
 }
 

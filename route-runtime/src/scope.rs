@@ -5,9 +5,9 @@
 //! task with `tokio::spawn` leaves the scope; wrap it with [`in_request_scope`] to take the scope
 //! along.
 //!
-//! A handler's run holds its scope as a [`ScopeSlot`]: the shared, locked [`RequestScope`] is
-//! only made when a helper first needs it, so a handler that calls none pays for no allocation,
-//! lock or reference count.
+//! A handler's run holds its scope as a [`ScopeSlot`], with no allocation, lock or reference
+//! count; only [`in_request_scope`], which shares the scope with another task, moves its state
+//! into a shared, locked [`RequestScope`].
 //!
 //! The scope also records what the handler read (headers, cookies, body): such a response depends
 //! on the request and is never cached.
@@ -15,7 +15,7 @@
 use std::cell::{OnceCell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::task::{Context, Poll};
 
 use axum::http::{HeaderMap, Method};
@@ -32,54 +32,65 @@ scoped_tls::scoped_thread_local! {
     static CURRENT: ScopeSlot
 }
 
-/// A request's scope as its handler's run holds it: what the shared [`RequestScope`] is made
-/// from, made on the first helper call (or taken along by [`in_request_scope`]).
-///
-/// Only the thread polling the handler reads it, through [`CURRENT`], hence the `Cell`s.
-pub(crate) struct ScopeSlot {
+/// What a request scope knows from the start.
+#[derive(Clone)]
+struct ScopeInfo {
     method: Method,
-    dynamic: Dynamic,
+    access: Access,
     cache: Option<Cache>,
-    /// Provided by generated code before the handler's own code runs (see [`provide_headers`]).
-    headers: RefCell<Option<HeaderMap>>,
+}
+
+impl ScopeInfo {
+    /// Records a read of request data in `state`; `false` when the route forbids it
+    /// (`Dynamic::Error`).
+    fn record_in(&self, state: &mut ScopeState, what: RequestData) -> bool {
+        match self.access {
+            Access::Read => {
+                if what != RequestData::SearchParams {
+                    state.read_request_data = true;
+                }
+                true
+            }
+            Access::Stripped => true,
+            Access::Forbidden => {
+                state.forbidden_read.get_or_insert(what.name());
+                false
+            }
+        }
+    }
+}
+
+/// A request's scope as its handler's run holds it. The state stays in the slot (read only by
+/// the thread polling the handler, through [`CURRENT`]) until [`in_request_scope`] shares it
+/// with another task: it then moves into a [`RequestScope`], the only copy from then on.
+pub(crate) struct ScopeSlot {
+    info: ScopeInfo,
+    local: RefCell<ScopeState>,
     shared: OnceCell<Arc<RequestScope>>,
 }
 
 impl ScopeSlot {
     /// The scope of a request with this method, under the route's `DYNAMIC`, with the routes'
-    /// cache; its headers come later.
+    /// cache; its headers come later (see [`provide_headers`]).
     pub(crate) fn new(method: Method, dynamic: Dynamic, cache: Option<Cache>) -> Self {
         ScopeSlot {
-            method,
-            dynamic,
-            cache,
-            headers: RefCell::new(None),
+            info: ScopeInfo {
+                method,
+                access: Access::of(dynamic),
+                cache,
+            },
+            local: RefCell::default(),
             shared: OnceCell::new(),
         }
     }
 
-    /// A slot holding a scope made already (taken along to another task, or made by a test); the
-    /// other fields are only read to make one, so they are placeholders here.
-    fn made(scope: Arc<RequestScope>) -> Self {
+    /// A slot for a scope shared already (taken along to another task, or made by a test).
+    fn for_shared(scope: Arc<RequestScope>) -> Self {
         ScopeSlot {
-            method: scope.method.clone(),
-            dynamic: Dynamic::Auto,
-            cache: None,
-            headers: RefCell::new(None),
+            info: scope.info.clone(),
+            local: RefCell::default(),
             shared: OnceCell::from(scope),
         }
-    }
-
-    /// The shared scope, made on first use.
-    fn shared(&self) -> &Arc<RequestScope> {
-        self.shared.get_or_init(|| {
-            Arc::new(RequestScope::new(
-                self.method.clone(),
-                self.headers.borrow_mut().take(),
-                self.dynamic,
-                self.cache.clone(),
-            ))
-        })
     }
 
     /// Calls `f` (one poll of a handler) with this as the current request scope.
@@ -87,22 +98,63 @@ impl ScopeSlot {
         CURRENT.set(self, f)
     }
 
-    /// What the handler did with the request (see [`RequestScope::outcome`]); `None` as well when
-    /// no helper was called.
-    pub(crate) fn outcome(&self) -> Option<ScopeOutcome> {
-        self.shared.get()?.outcome()
+    /// Calls `f` with the scope's state, wherever it is. `f` must not call a helper (the state
+    /// is borrowed, or locked, meanwhile).
+    fn state<R>(&self, f: impl FnOnce(&mut ScopeState) -> R) -> R {
+        match self.shared.get() {
+            Some(scope) => f(&mut crate::lock(&scope.state)),
+            None => f(&mut self.local.borrow_mut()),
+        }
     }
 
+    /// The scope, shared: its state moves out of the slot the first time.
+    fn share(&self) -> Arc<RequestScope> {
+        let scope = self.shared.get_or_init(|| {
+            Arc::new(RequestScope {
+                info: self.info.clone(),
+                state: Mutex::new(self.local.take()),
+            })
+        });
+        Arc::clone(scope)
+    }
+
+    /// Records a read of request data; `false` when the route forbids it (`Dynamic::Error`).
+    fn record(&self, what: RequestData) -> bool {
+        self.state(|state| self.info.record_in(state, what))
+    }
+
+    /// Hands the request headers to the scope (a no-op when it has them, or for a
+    /// `ForceStatic` route).
     fn provide_headers(&self, headers: HeaderMap) {
-        if self.dynamic == Dynamic::ForceStatic {
-            return;
+        if self.info.access != Access::Stripped {
+            self.state(|state| {
+                state.headers.get_or_insert(headers);
+            });
         }
-        match self.shared.get() {
-            Some(scope) => scope.provide_headers(headers),
-            None => {
-                self.headers.borrow_mut().get_or_insert(headers);
-            }
+    }
+
+    /// What the handler did with the request, read once it has returned; `None` when it read no
+    /// request data and set no cookie (most handlers).
+    pub(crate) fn outcome(&self) -> Option<ScopeOutcome> {
+        self.state(ScopeState::take_outcome)
+    }
+
+    /// Whether the request is an HTML form submission (`redirect()` then answers 303).
+    fn is_form_submission(&self) -> bool {
+        if self.info.method != Method::POST {
+            return false;
         }
+        self.state(|state| {
+            let Some(content_type) = state
+                .headers()
+                .get(axum::http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+            else {
+                return false;
+            };
+            content_type == "application/x-www-form-urlencoded"
+                || content_type.starts_with("multipart/form-data")
+        })
     }
 }
 
@@ -137,6 +189,16 @@ pub(crate) enum Access {
     Forbidden,
 }
 
+impl Access {
+    fn of(dynamic: Dynamic) -> Self {
+        match dynamic {
+            Dynamic::ForceStatic => Access::Stripped,
+            Dynamic::Error => Access::Forbidden,
+            Dynamic::Auto | Dynamic::ForceDynamic => Access::Read,
+        }
+    }
+}
+
 /// Which piece of request data a handler read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RequestData {
@@ -167,12 +229,20 @@ pub(crate) struct ScopeOutcome {
     pub(crate) set_cookies: CookieJar,
 }
 
-/// The state of one request, shared by the helpers while its handler runs.
+/// The state of one request, shared by tasks ([`in_request_scope`]) while its handler runs.
 pub(crate) struct RequestScope {
-    method: Method,
-    access: Access,
-    cache: Option<Cache>,
+    info: ScopeInfo,
     state: Mutex<ScopeState>,
+}
+
+#[derive(Default)]
+struct ScopeState {
+    /// Given by generated code once the extractors are done with them (moved, not copied: a
+    /// handler that never calls a helper pays nothing for them).
+    headers: Option<HeaderMap>,
+    jar: CookieJar,
+    read_request_data: bool,
+    forbidden_read: Option<&'static str>,
 }
 
 impl ScopeState {
@@ -180,34 +250,36 @@ impl ScopeState {
     fn headers(&self) -> &HeaderMap {
         self.headers.as_ref().unwrap_or(&EMPTY_HEADERS)
     }
-}
 
-#[derive(Default)]
-struct ScopeState {
-    /// Set when the scope is made, or later by generated code once the extractors are done with
-    /// them (moved, not copied: a handler that never calls a helper pays nothing for them).
-    headers: Option<HeaderMap>,
-    jar: CookieJar,
-    read_request_data: bool,
-    forbidden_read: Option<&'static str>,
+    /// See [`ScopeSlot::outcome`].
+    fn take_outcome(&mut self) -> Option<ScopeOutcome> {
+        if !self.read_request_data && self.forbidden_read.is_none() && self.jar.is_empty() {
+            return None;
+        }
+        Some(ScopeOutcome {
+            read_request_data: self.read_request_data,
+            forbidden_read: self.forbidden_read,
+            set_cookies: std::mem::take(&mut self.jar),
+        })
+    }
 }
 
 impl RequestScope {
+    /// A shared scope made with its headers (tests, which run a future in it).
+    #[cfg(test)]
     pub(crate) fn new(
         method: Method,
         headers: Option<HeaderMap>,
         dynamic: Dynamic,
         cache: Option<Cache>,
     ) -> Self {
-        let access = match dynamic {
-            Dynamic::ForceStatic => Access::Stripped,
-            Dynamic::Error => Access::Forbidden,
-            Dynamic::Auto | Dynamic::ForceDynamic => Access::Read,
-        };
+        let access = Access::of(dynamic);
         RequestScope {
-            method,
-            access,
-            cache,
+            info: ScopeInfo {
+                method,
+                access,
+                cache,
+            },
             state: Mutex::new(ScopeState {
                 headers: headers.filter(|_| access != Access::Stripped),
                 ..ScopeState::default()
@@ -215,81 +287,24 @@ impl RequestScope {
         }
     }
 
-    fn provide_headers(&self, headers: HeaderMap) {
-        if self.access != Access::Stripped {
-            self.lock().headers.get_or_insert(headers);
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, ScopeState> {
-        crate::lock(&self.state)
-    }
-
-    /// Records a read of request data; `false` when the route forbids it (`Dynamic::Error`).
-    pub(crate) fn record(&self, what: RequestData) -> bool {
-        self.record_in(&mut self.lock(), what)
-    }
-
-    /// [`record`](Self::record), under a lock the caller already holds.
-    fn record_in(&self, state: &mut ScopeState, what: RequestData) -> bool {
-        match self.access {
-            Access::Read => {
-                if what != RequestData::SearchParams {
-                    state.read_request_data = true;
-                }
-                true
-            }
-            Access::Stripped => true,
-            Access::Forbidden => {
-                state.forbidden_read.get_or_insert(what.name());
-                false
-            }
-        }
-    }
-
-    /// What the handler did with the request, read once it has returned (one lock); `None` when
-    /// it read no request data and set no cookie (most handlers).
+    /// See [`ScopeSlot::outcome`].
+    #[cfg(test)]
     pub(crate) fn outcome(&self) -> Option<ScopeOutcome> {
-        let mut state = self.lock();
-        if !state.read_request_data && state.forbidden_read.is_none() && state.jar.is_empty() {
-            return None;
-        }
-        Some(ScopeOutcome {
-            read_request_data: state.read_request_data,
-            forbidden_read: state.forbidden_read,
-            set_cookies: std::mem::take(&mut state.jar),
-        })
-    }
-
-    /// Whether the request is an HTML form submission (`redirect()` then answers 303).
-    pub(crate) fn is_form_submission(&self) -> bool {
-        if self.method != Method::POST {
-            return false;
-        }
-        let state = self.lock();
-        let Some(content_type) = state
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-        else {
-            return false;
-        };
-        content_type == "application/x-www-form-urlencoded"
-            || content_type.starts_with("multipart/form-data")
+        crate::lock(&self.state).take_outcome()
     }
 }
 
 /// Runs `future` with `scope` as the current request scope.
 pub(crate) fn future_in_scope<F: Future>(scope: Arc<RequestScope>, future: F) -> InScope<F> {
     InScope {
-        slot: ScopeSlot::made(scope),
+        slot: ScopeSlot::for_shared(scope),
         future,
     }
 }
 
 pin_project_lite::pin_project! {
-    /// A future polled inside a request scope made already (see [`in_request_scope`]). It owns
-    /// its slot: a borrowed one, held across an `.await`, would make the future `!Send`.
+    /// A future polled inside a shared request scope (see [`in_request_scope`]). It owns its
+    /// slot: a borrowed one, held across an `.await`, would make the future `!Send`.
     pub(crate) struct InScope<F> {
         slot: ScopeSlot,
         #[pin]
@@ -307,15 +322,15 @@ impl<F: Future> Future for InScope<F> {
     }
 }
 
-/// Calls `f` with the current request scope (made now if no helper has needed it yet).
+/// Calls `f` with the current request scope.
 pub(crate) fn with_scope<R>(
     helper: &'static str,
-    f: impl FnOnce(&RequestScope) -> R,
+    f: impl FnOnce(&ScopeSlot) -> R,
 ) -> Result<R, OutsideRequest> {
     if !CURRENT.is_set() {
         return Err(OutsideRequest { helper });
     }
-    Ok(CURRENT.with(|slot| f(slot.shared())))
+    Ok(CURRENT.with(f))
 }
 
 /// Records a read of request data in the current scope (no-op outside one). `false` when the
@@ -327,9 +342,7 @@ pub(crate) fn record(what: RequestData) -> bool {
 /// Hands the request headers to the current scope once the extractors are done with them (see
 /// `generated`). A no-op outside a request, when already provided, or for a `ForceStatic` route.
 pub(crate) fn provide_headers(headers: HeaderMap) {
-    if CURRENT.is_set() {
-        CURRENT.with(|slot| slot.provide_headers(headers));
-    }
+    let _ = with_scope("headers", |scope| scope.provide_headers(headers));
 }
 
 /// Calls `f` with the cookies set during the request and the request's headers (whose `Cookie`
@@ -339,24 +352,24 @@ pub(crate) fn with_jar<R>(
     f: impl FnOnce(&mut CookieJar, &HeaderMap) -> R,
 ) -> Result<R, OutsideRequest> {
     with_scope(helper, |scope| {
-        let mut state = scope.lock();
-        scope.record_in(&mut state, RequestData::Cookies);
-        let state = &mut *state;
-        let headers = state.headers.as_ref().unwrap_or(&EMPTY_HEADERS);
-        f(&mut state.jar, headers)
+        scope.state(|state| {
+            scope.info.record_in(state, RequestData::Cookies);
+            let headers = state.headers.as_ref().unwrap_or(&EMPTY_HEADERS);
+            f(&mut state.jar, headers)
+        })
     })
 }
 
 /// The cache of the routes serving the current request, if they were given one.
 pub(crate) fn current_cache() -> Option<Cache> {
-    with_scope("revalidate", |scope| scope.cache.clone())
+    with_scope("revalidate", |scope| scope.info.cache.clone())
         .ok()
         .flatten()
 }
 
 /// Whether the current request is an HTML form submission; `false` outside a request.
 pub(crate) fn is_form_submission() -> bool {
-    with_scope("redirect", RequestScope::is_form_submission).unwrap_or(false)
+    with_scope("redirect", ScopeSlot::is_form_submission).unwrap_or(false)
 }
 
 /// Takes the current request scope along into `future`, for work moved to another task.
@@ -373,9 +386,7 @@ pub(crate) fn is_form_submission() -> bool {
 /// Cookies set from such a task after the handler has returned its response are not sent.
 /// Outside a request, `future` runs without a scope.
 pub fn in_request_scope<F: Future>(future: F) -> impl Future<Output = F::Output> {
-    let current = CURRENT
-        .is_set()
-        .then(|| CURRENT.with(|slot| Arc::clone(slot.shared())));
+    let current = with_scope("in_request_scope", ScopeSlot::share).ok();
     async move {
         match current {
             Some(scope) => future_in_scope(scope, future).await,
@@ -416,9 +427,10 @@ pub struct Headers {
 impl Headers {
     fn read<R>(&self, f: impl Fn(&HeaderMap) -> R) -> R {
         with_scope("headers", |scope| {
-            let mut state = scope.lock();
-            scope.record_in(&mut state, RequestData::Headers);
-            f(state.headers())
+            scope.state(|state| {
+                scope.info.record_in(state, RequestData::Headers);
+                f(state.headers())
+            })
         })
         .unwrap_or_else(|_| f(&HeaderMap::new()))
     }
