@@ -44,6 +44,12 @@ const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'(')
     .remove(b')');
 
+/// Whether `encodeURIComponent` leaves `byte` as it is: not in [`URI_COMPONENT`] (non-ASCII bytes
+/// are always encoded).
+fn is_unreserved(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte)
+}
+
 /// The last instant `Expires` can show (`Fri, 31 Dec 9999 23:59:59 GMT`).
 const LAST_HTTP_DATE_SECS: u64 = 253_402_300_799;
 
@@ -181,7 +187,9 @@ impl Cookies {
             UNIX_EPOCH
         };
         let line = cookie.header_value_at(now)?;
-        with_jar("cookies", |jar, _| jar.record(cookie, line, now))?;
+        // Only what the jar keeps goes into the scope (moving a whole `SetCookie` costs copies).
+        let change = Change::new(cookie, line, now);
+        with_jar("cookies", |jar, _| jar.record(change))?;
         Ok(())
     }
 
@@ -348,6 +356,45 @@ impl SetCookie {
         }
     }
 
+    /// Calls `f(name, value)` for each attribute of the line (`value` empty for a flag), in
+    /// Next.js's order. `path`, `domain`, `expires` and `max_age` are the validated values.
+    fn each_attribute(
+        &self,
+        path: &str,
+        expires: Option<&str>,
+        max_age: Option<&str>,
+        domain: &str,
+        mut f: impl FnMut(&str, &str),
+    ) {
+        if !path.is_empty() {
+            f("Path", path);
+        }
+        if let Some(expires) = expires {
+            f("Expires", expires);
+        }
+        if let Some(max_age) = max_age {
+            f("Max-Age", max_age);
+        }
+        if !domain.is_empty() {
+            f("Domain", domain);
+        }
+        if self.secure {
+            f("Secure", "");
+        }
+        if self.http_only {
+            f("HttpOnly", "");
+        }
+        if let Some(same_site) = self.same_site {
+            f("SameSite", same_site.as_str());
+        }
+        if self.partitioned {
+            f("Partitioned", "");
+        }
+        if let Some(priority) = self.priority {
+            f("Priority", priority.as_str());
+        }
+    }
+
     fn header_value_at(&self, now: SystemTime) -> Result<HeaderValue, CookieError> {
         if !is_token(&self.name) {
             return Err(CookieError::InvalidName(self.name.clone()));
@@ -361,25 +408,6 @@ impl SetCookie {
             return Err(CookieError::InvalidDomain(domain.to_owned()));
         }
 
-        let mut line = String::with_capacity(self.name.len() + self.value.len() + 64);
-        line.push_str(&self.name);
-        line.push('=');
-        line.extend(percent_encoding::utf8_percent_encode(
-            &self.value,
-            URI_COMPONENT,
-        ));
-        // `; name=value` (or `; name` when `value` is empty), written in place.
-        fn attribute(line: &mut String, name: &str, value: &str) {
-            line.push_str("; ");
-            line.push_str(name);
-            if !value.is_empty() {
-                line.push('=');
-                line.push_str(value);
-            }
-        }
-        if !path.is_empty() {
-            attribute(&mut line, "Path", path);
-        }
         let expires = match self.max_age {
             // As Next.js: a non-zero max-age sets `Expires` to now + max-age.
             Some(secs) if secs > 0 => Some(
@@ -388,30 +416,40 @@ impl SetCookie {
             ),
             _ => self.expires,
         };
-        if let Some(at) = expires {
-            attribute(&mut line, "Expires", &http_date(at));
+        let expires = expires.map(http_date);
+        let max_age = self.max_age.map(|secs| secs.to_string());
+        let (expires, max_age) = (expires.as_deref(), max_age.as_deref());
+
+        // Sized exactly: a `String` as long as its capacity becomes the header's bytes without
+        // allocating again.
+        let plain = self.value.bytes().all(is_unreserved);
+        let encoded = || percent_encoding::utf8_percent_encode(&self.value, URI_COMPONENT);
+        let mut len = self.name.len() + 1;
+        len += if plain {
+            self.value.len()
+        } else {
+            encoded().map(str::len).sum()
+        };
+        self.each_attribute(path, expires, max_age, domain, |name, value| {
+            len += 2 + name.len() + if value.is_empty() { 0 } else { 1 + value.len() };
+        });
+        let mut line = String::with_capacity(len);
+        line.push_str(&self.name);
+        line.push('=');
+        if plain {
+            line.push_str(&self.value);
+        } else {
+            line.extend(encoded());
         }
-        if let Some(secs) = self.max_age {
-            attribute(&mut line, "Max-Age", &secs.to_string());
-        }
-        if !domain.is_empty() {
-            attribute(&mut line, "Domain", domain);
-        }
-        if self.secure {
-            attribute(&mut line, "Secure", "");
-        }
-        if self.http_only {
-            attribute(&mut line, "HttpOnly", "");
-        }
-        if let Some(same_site) = self.same_site {
-            attribute(&mut line, "SameSite", same_site.as_str());
-        }
-        if self.partitioned {
-            attribute(&mut line, "Partitioned", "");
-        }
-        if let Some(priority) = self.priority {
-            attribute(&mut line, "Priority", priority.as_str());
-        }
+        self.each_attribute(path, expires, max_age, domain, |name, value| {
+            line.push_str("; ");
+            line.push_str(name);
+            if !value.is_empty() {
+                line.push('=');
+                line.push_str(value);
+            }
+        });
+        debug_assert_eq!(line.len(), len);
         // Everything above was validated or encoded: this cannot fail, but never panic on it.
         HeaderValue::try_from(line).map_err(|_| CookieError::InvalidName(self.name.clone()))
     }
@@ -535,6 +573,17 @@ struct Change {
     line: HeaderValue,
 }
 
+impl Change {
+    /// What setting the validated `cookie` at `now`, with its `Set-Cookie` line, changes.
+    fn new(cookie: SetCookie, line: HeaderValue, now: SystemTime) -> Self {
+        Change {
+            value: (!cookie.is_removal(now)).then_some(cookie.value),
+            name: cookie.name,
+            line,
+        }
+    }
+}
+
 impl CookieJar {
     /// Whether nothing was set or deleted.
     pub(crate) fn is_empty(&self) -> bool {
@@ -577,19 +626,11 @@ impl CookieJar {
         all
     }
 
-    /// Records a validated cookie, set at `now`, and its `Set-Cookie` line.
-    fn record(&mut self, cookie: SetCookie, line: HeaderValue, now: SystemTime) {
-        let value = (!cookie.is_removal(now)).then_some(cookie.value);
-        match self.changes.iter_mut().find(|c| c.name == cookie.name) {
-            Some(change) => {
-                change.value = value;
-                change.line = line;
-            }
-            None => self.changes.push(Change {
-                name: cookie.name,
-                value,
-                line,
-            }),
+    /// Records a change; a later one to the same name replaces it, in place.
+    fn record(&mut self, change: Change) {
+        match self.changes.iter_mut().find(|c| c.name == change.name) {
+            Some(earlier) => *earlier = change,
+            None => self.changes.push(change),
         }
     }
 
@@ -674,29 +715,25 @@ fn set_cookie_name(line: &[u8]) -> Option<&[u8]> {
     Some(trim(&pair[..eq]))
 }
 
-fn trim(bytes: &[u8]) -> &[u8] {
-    let is_ws = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = bytes.iter().position(|b| !is_ws(b)).unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !is_ws(b))
-        .map_or(start, |i| i + 1);
-    &bytes[start..end]
+fn trim(mut bytes: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = bytes {
+        bytes = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = bytes {
+        bytes = rest;
+    }
+    bytes
 }
 
 /// One `name=value` pair of a `Cookie` header, trimmed, value still encoded; `None` without `=`
 /// or with an invalid name (a valid one is printable ASCII).
 fn split_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
-    let pair = trim(pair);
+    // `=` is not blank, so trimming both halves trims the pair.
     let eq = pair.iter().position(|&b| b == b'=')?;
     let name = trim(&pair[..eq]);
     // Lenient on names the client sends (`a[b]` is common), but never empty, blank or with
     // control characters.
-    if name.is_empty()
-        || name
-            .iter()
-            .any(|&b| b.is_ascii_control() || b == b' ' || b >= 0x80)
-    {
+    if name.is_empty() || !name.iter().all(u8::is_ascii_graphic) {
         return None;
     }
     Some((name, trim(&pair[eq + 1..])))
@@ -801,7 +838,7 @@ mod tests {
         fn set(&mut self, cookie: SetCookie) -> Result<(), CookieError> {
             let now = SystemTime::now();
             let line = cookie.header_value_at(now)?;
-            self.jar.record(cookie, line, now);
+            self.jar.record(Change::new(cookie, line, now));
             Ok(())
         }
     }
@@ -847,6 +884,33 @@ mod tests {
         assert_eq!(jar.get("c1023").as_deref(), Some("v1023"));
         assert_eq!(jar.get("c1024"), None);
         assert_eq!(jar.get("late"), None);
+    }
+
+    #[test]
+    fn split_pair_trims_spaces_and_tabs_only() {
+        let pair = |raw: &str| {
+            split_pair(raw.as_bytes()).map(|(n, v)| {
+                (
+                    String::from_utf8(n.to_vec()).unwrap(),
+                    String::from_utf8(v.to_vec()).unwrap(),
+                )
+            })
+        };
+        let some = |n: &str, v: &str| Some((n.to_owned(), v.to_owned()));
+        assert_eq!(pair("a=b"), some("a", "b"));
+        assert_eq!(pair(" \t a \t= \tb c\t "), some("a", "b c"));
+        assert_eq!(pair("a=b=c"), some("a", "b=c"));
+        assert_eq!(pair("a= "), some("a", ""));
+        assert_eq!(pair("\na=b\r"), None); // a control character in the name
+        assert_eq!(pair("a=\rb\n"), some("a", "\rb\n"));
+        assert_eq!(pair(" = b"), None);
+        assert_eq!(pair("="), None);
+        assert_eq!(pair("  "), None);
+        assert_eq!(pair(""), None);
+        assert_eq!(pair(" a "), None);
+        assert_eq!(pair("a b=c"), None);
+        assert_eq!(pair("ü=c"), None);
+        assert_eq!(pair("a[b]=ü"), some("a[b]", "ü"));
     }
 
     #[test]
@@ -997,6 +1061,58 @@ mod tests {
         );
         assert_eq!(line(SetCookie::new("n", "v").path("")), "n=v");
         assert_eq!(line(SetCookie::new("n", "v").domain("")), "n=v; Path=/");
+    }
+
+    #[test]
+    fn is_unreserved_is_the_complement_of_uri_component() {
+        for b in 0..=u8::MAX {
+            let encoded: String = percent_encoding::percent_encode(&[b], URI_COMPONENT).collect();
+            assert_eq!(is_unreserved(b), encoded.len() == 1, "{b:#04x}");
+        }
+    }
+
+    #[test]
+    fn values_without_escapes_are_written_as_the_encoder_would() {
+        for value in [
+            "",
+            "abc123",
+            "AZaz09-_.!~*'()",
+            "a b",
+            "abc%",
+            "ü",
+            "x;y=z",
+            "\"q\"",
+        ] {
+            let encoded: String =
+                percent_encoding::utf8_percent_encode(value, URI_COMPONENT).collect();
+            assert_eq!(
+                line(SetCookie::new("a", value)),
+                format!("a={encoded}; Path=/")
+            );
+        }
+    }
+
+    #[test]
+    fn lines_are_sized_exactly() {
+        let at = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        for cookie in [
+            SetCookie::new("a", "b"),
+            SetCookie::new("a", "b c;ü").path(""),
+            SetCookie::new("n", "v")
+                .priority(Priority::Medium)
+                .partitioned(true)
+                .same_site(SameSite::Lax)
+                .http_only(true)
+                .secure(true)
+                .domain("example.com")
+                .max_age(60)
+                .expires(at)
+                .path("/app"),
+            SetCookie::new("old", "").expires(UNIX_EPOCH),
+        ] {
+            // `header_value_at` asserts (in debug builds) that it computed the length it wrote.
+            assert!(cookie.header_value_at(at).is_ok());
+        }
     }
 
     #[test]
