@@ -129,13 +129,28 @@ pub fn bench_server_exe() -> PathBuf {
     exe.with_file_name("bench-server")
 }
 
+/// A `bench-server` child process, killed (and reaped) when dropped unless it has exited already:
+/// a benchmark that stops midway, by an error or a panic, leaves no server behind.
+pub struct ServerProcess {
+    pub child: Child,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Starts `bench-server KIND [--threads T]` (run by `wrapper`, e.g. valgrind and its options,
 /// when it is not empty) and waits for its `LISTEN <addr>` line. Its stderr is inherited.
 pub fn spawn_bench_server<W: AsRef<OsStr>>(
     wrapper: &[W],
     kind: &str,
     threads: Option<usize>,
-) -> (Child, SocketAddr) {
+) -> (ServerProcess, SocketAddr) {
     let server = bench_server_exe();
     let mut cmd = match wrapper.split_first() {
         Some((program, args)) => {
@@ -151,7 +166,7 @@ pub fn spawn_bench_server<W: AsRef<OsStr>>(
     if let Some(t) = threads {
         cmd.arg("--threads").arg(t.to_string());
     }
-    let mut child = cmd.spawn().unwrap_or_else(|e| {
+    let child = cmd.spawn().unwrap_or_else(|e| {
         let program = match wrapper.first() {
             Some(program) => PathBuf::from(program.as_ref()),
             None => server.clone(),
@@ -161,7 +176,8 @@ pub fn spawn_bench_server<W: AsRef<OsStr>>(
             program.display()
         )
     });
-    let stdout = child.stdout.take().expect("piped stdout");
+    let mut process = ServerProcess { child };
+    let stdout = process.child.stdout.take().expect("piped stdout");
     let mut line = String::new();
     BufReader::new(stdout)
         .read_line(&mut line)
@@ -172,13 +188,9 @@ pub fn spawn_bench_server<W: AsRef<OsStr>>(
         .and_then(|a| a.parse().ok())
     {
         Some(addr) => addr,
-        None => {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("bench-server {kind} printed {line:?}")
-        }
+        None => panic!("bench-server {kind} printed {line:?}"),
     };
-    (child, addr)
+    (process, addr)
 }
 
 /// The sending half of one HTTP/1.1 keep-alive client connection.

@@ -51,7 +51,7 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
@@ -72,21 +72,6 @@ const RENDER_FACTOR: u64 = 10;
 /// How long the server is left idle after the last response, before SIGTERM: long enough for it
 /// to finish that request's work and wait in `epoll_wait` under valgrind.
 const SETTLE: Duration = Duration::from_millis(200);
-
-/// A `bench-server` under valgrind; killed (SIGKILL) if dropped while still running, e.g. when a
-/// request failed.
-struct Server {
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
 
 /// A run's cachegrind output and valgrind log, removed when dropped.
 struct TempFiles([PathBuf; 2]);
@@ -153,8 +138,8 @@ impl Runner {
             out_opt,
             log_opt,
         ];
-        let (child, addr) = spawn_bench_server(&wrapper, side.kind, Some(1));
-        let mut server = Server { child };
+        // Killed (SIGKILL) if dropped while still running, e.g. when a request failed.
+        let (mut server, addr) = spawn_bench_server(&wrapper, side.kind, Some(1));
         let sent = self.rt.block_on(async {
             let sender = send(addr, side, requests).await?;
             tokio::time::sleep(SETTLE).await;

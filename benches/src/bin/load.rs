@@ -15,12 +15,11 @@
 //! fails only when a server answers with the wrong status (a broken benchmark, not a slow one).
 
 use std::net::SocketAddr;
-use std::process::Child;
 use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
 use route_benches::client::{
-    build, connect, loadavg, machine_line, server_pairs, spawn_bench_server, Req,
+    build, connect, loadavg, machine_line, server_pairs, spawn_bench_server, Req, ServerProcess,
 };
 use route_benches::stats::{fmt_ns, mark, median, quantile};
 use route_benches::{arg, args_all, smoke_requested};
@@ -31,16 +30,8 @@ struct Target {
     addr: SocketAddr,
     host: String,
     pid: Option<u32>,
-    child: Option<Child>,
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+    /// Ours, stopped when the target is dropped; `None` for an external server.
+    _process: Option<ServerProcess>,
 }
 
 struct Scenario {
@@ -75,13 +66,13 @@ struct RoundResult {
 }
 
 fn spawn_server(kind: &str, threads: Option<usize>) -> Target {
-    let (child, addr) = spawn_bench_server::<&str>(&[], kind, threads);
+    let (process, addr) = spawn_bench_server::<&str>(&[], kind, threads);
     Target {
         label: kind.to_owned(),
         addr,
         host: addr.to_string(),
-        pid: Some(child.id()),
-        child: Some(child),
+        pid: Some(process.child.id()),
+        _process: Some(process),
     }
 }
 
@@ -107,7 +98,7 @@ fn external_target(url: &str, label: &str, pid: Option<u32>) -> (Target, String)
             addr,
             host: authority,
             pid,
-            child: None,
+            _process: None,
         },
         path.to_owned(),
     )
