@@ -73,7 +73,8 @@ where
         Fut: Future + Send + 'static,
         Fut::Output: IntoResponse,
     {
-        self.generated_handler(method, move |parts: Parts, _body, _state, _params| {
+        self.generated_handler(method, move |parts: Parts, _body, _state, params| {
+            params.discard();
             let f = f.clone();
             async move {
                 provide_headers(parts.headers);
@@ -93,6 +94,7 @@ where
         self.generated_handler(method, move |parts: Parts, _body, _state, mut params| {
             // Before the future: it then holds the value, not the params it comes from.
             let arg = T::from_matched(&mut params);
+            params.discard();
             let f = f.clone();
             async move {
                 provide_headers(parts.headers);

@@ -44,6 +44,15 @@ impl RawParams {
         self.first.is_none() && self.rest.is_empty()
     }
 
+    /// Drops the params; empty ones (a static route's, or all taken) without their drop glue,
+    /// an out-of-line call of ~40 instructions for nothing to free.
+    #[inline]
+    pub(crate) fn discard(self) {
+        if self.first.is_none() && self.rest.capacity() == 0 {
+            std::mem::forget(self);
+        }
+    }
+
     /// The value of `name`, if the pattern has it.
     pub fn get(&self, name: &str) -> Option<&RawValue> {
         self.iter().find(|(n, _)| *n == name).map(|(_, v)| v)

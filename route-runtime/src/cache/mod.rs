@@ -19,6 +19,7 @@ mod memory;
 mod store;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -86,6 +87,12 @@ impl Default for Cache {
 impl Cache {
     /// A cache over `store`, with entries up to 8 MiB and store calls bounded to 1 s.
     pub fn new(store: impl CacheHandler) -> Self {
+        OWN_CACHES.store(true, Ordering::Relaxed);
+        Cache::over(store)
+    }
+
+    /// A cache over `store` (the global one is made this way: it does not count as one's own).
+    fn over(store: impl CacheHandler) -> Self {
         Cache {
             inner: Arc::new(Inner {
                 store: Arc::new(store),
@@ -106,6 +113,7 @@ impl Cache {
             store_timeout: self.inner.store_timeout,
         };
         f(&mut inner);
+        OWN_CACHES.store(true, Ordering::Relaxed);
         Cache {
             inner: Arc::new(inner),
         }
@@ -125,7 +133,7 @@ impl Cache {
     /// [`Routes::with_cache`](crate::Routes::with_cache).
     pub fn global() -> &'static Cache {
         static GLOBAL: OnceLock<Cache> = OnceLock::new();
-        GLOBAL.get_or_init(Cache::default)
+        GLOBAL.get_or_init(|| Cache::over(MemoryCache::default()))
     }
 
     /// Makes the next request for `path` (any query) regenerate.
@@ -471,13 +479,22 @@ pub(crate) fn applies(info: &RouteInfo, parts: &Parts) -> bool {
     info.config.cache_lifetime().is_some() && !parts.headers.contains_key(header::AUTHORIZATION)
 }
 
+/// Whether a cache other than the global one was ever made (`Cache::new`, or a variant with other
+/// bounds). Until then a request can carry no cache but the global one, which is what it gets
+/// without looking: a lookup in the request's extensions saved on every request.
+static OWN_CACHES: AtomicBool = AtomicBool::new(false);
+
+/// The routes' own cache, if the request carries one.
+pub(crate) fn own(parts: &Parts) -> Option<Cache> {
+    if !OWN_CACHES.load(Ordering::Relaxed) {
+        return None;
+    }
+    parts.extensions.get::<Cache>().cloned()
+}
+
 /// The cache serving a request: the routes' own, or the global one.
 pub(crate) fn for_request(parts: &Parts) -> Cache {
-    parts
-        .extensions
-        .get::<Cache>()
-        .cloned()
-        .unwrap_or_else(|| Cache::global().clone())
+    own(parts).unwrap_or_else(|| Cache::global().clone())
 }
 
 /// Renders every cacheable route without params once, so that the first request is a `HIT`
