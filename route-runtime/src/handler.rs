@@ -397,8 +397,11 @@ impl Finish {
             .scope
             .enter(|| std::panic::catch_unwind(AssertUnwindSafe(|| handler.poll(cx))));
         match polled {
-            Ok(Poll::Ready(response)) => Poll::Ready(self.respond(Ok(response))),
-            Err(panic) => Poll::Ready(self.respond(Err(panic))),
+            Ok(Poll::Ready(mut response)) => {
+                self.complete(&mut response);
+                Poll::Ready(response)
+            }
+            Err(panic) => Poll::Ready(panicked(&panic)),
             Ok(Poll::Pending) => self.poll_deadline(cx),
         }
     }
@@ -421,24 +424,19 @@ impl Finish {
         Poll::Ready(StatusCode::GATEWAY_TIMEOUT.into_response())
     }
 
-    /// The response to send for the handler's outcome: `500` for a panic or a forbidden read,
-    /// otherwise its response with the cookies set during the request.
-    fn respond(&self, outcome: Result<Response, Box<dyn Any + Send>>) -> Response {
+    /// Completes the handler's response in place (moving it in and out cost ~25 instructions):
+    /// `500` for a forbidden read, otherwise the cookies set during the request and
+    /// `ForceDynamic`'s `Cache-Control`.
+    fn complete(&self, response: &mut Response) {
         let info = self.info;
-        let mut response = match outcome {
-            Ok(response) => response,
-            Err(panic) => {
-                tracing::error!(panic = panic_message(&panic), "route handler panicked");
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            }
-        };
         if let Some(outcome) = self.scope.outcome() {
             if let Some(what) = outcome.forbidden_read {
                 tracing::error!(
                     read = what,
                     "route with `DYNAMIC = Dynamic::Error` read request data"
                 );
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                *response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                return;
             }
             append_set_cookies(response.headers_mut(), outcome.set_cookies.into_lines());
             // Only the cache reads the mark (and inserting it allocates the extensions).
@@ -454,8 +452,14 @@ impl Finish {
                 HeaderValue::from_static("private, no-cache, no-store, max-age=0, must-revalidate"),
             );
         }
-        response
     }
+}
+
+/// The answer to a handler's panic: `500`, the panic logged (never sent to the client).
+#[cold]
+fn panicked(panic: &Box<dyn Any + Send>) -> Response {
+    tracing::error!(panic = panic_message(panic), "route handler panicked");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
 
 /// Marks a response whose handler read headers, cookies or the body: it must not be cached.
