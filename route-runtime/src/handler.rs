@@ -273,7 +273,9 @@ where
 
 /// The synchronous checks before a handler runs: the matched params and the body under the
 /// route's limit; or the early answer (boxed: it is rare, and the common result stays small).
-/// The head is checked in place (moving it costs a copy).
+/// The head is checked in place (moving it costs a copy). Inlined into `start` (one copy per
+/// state type): returning the ~90-byte result through memory cost ~30 instructions a request.
+#[inline(always)]
 fn prepare<S>(
     endpoint: &EndpointData<S>,
     parts: &mut Parts,
