@@ -60,10 +60,10 @@ impl RawParams {
 
     /// Takes the value of `name` out (each generated field takes its own).
     pub fn take(&mut self, name: &str) -> Option<RawValue> {
-        if self.first.as_ref().is_some_and(|(n, _)| *n == name) {
+        if self.first.as_ref().is_some_and(|(n, _)| same_name(n, name)) {
             return self.first.take().map(|(_, v)| v);
         }
-        let index = self.rest.iter().position(|(n, _)| *n == name)?;
+        let index = self.rest.iter().position(|(n, _)| same_name(n, name))?;
         Some(self.rest.remove(index).1)
     }
 
@@ -71,6 +71,13 @@ impl RawParams {
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &RawValue)> {
         self.first.iter().chain(&self.rest).map(|(n, v)| (*n, v))
     }
+}
+
+/// `a == b`, without comparing the bytes when both are the same string: a generated `Params`
+/// asks for its fields with the literals its pattern was written with, which the compiler merges.
+#[inline]
+fn same_name(a: &str, b: &str) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
 }
 
 /// A path param that could not be decoded or parsed: answered with `400 Bad Request` and a message
