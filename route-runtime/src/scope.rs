@@ -12,7 +12,7 @@
 //! The scope also records what the handler read (headers, cookies, body): such a response depends
 //! on the request and is never cached.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -27,9 +27,11 @@ use crate::cookies::CookieJar;
 /// What a scope without headers (`ForceStatic`, or not provided yet) reads.
 static EMPTY_HEADERS: LazyLock<HeaderMap> = LazyLock::new(HeaderMap::new);
 
-scoped_tls::scoped_thread_local! {
-    /// The scope of the handler being polled on this thread.
-    static CURRENT: ScopeSlot
+thread_local! {
+    /// The scope of the handler being polled on this thread (null outside a poll). A
+    /// `thread_local!` used directly rather than `scoped_tls`, whose key is reached through a
+    /// pointer and so costs a call per access (four a request).
+    static CURRENT: Cell<*const ScopeSlot> = const { Cell::new(std::ptr::null()) };
 }
 
 /// What a request scope knows from the start.
@@ -93,9 +95,17 @@ impl ScopeSlot {
         }
     }
 
-    /// Calls `f` (one poll of a handler) with this as the current request scope.
+    /// Calls `f` (one poll of a handler) with this as the current request scope; the previous
+    /// one is current again afterwards, even if `f` panics.
     pub(crate) fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
-        CURRENT.set(self, f)
+        struct Restore(*const ScopeSlot);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                CURRENT.with(|current| current.set(self.0));
+            }
+        }
+        let _restore = Restore(CURRENT.with(|current| current.replace(self)));
+        f()
     }
 
     /// Calls `f` with the scope's state, wherever it is. `f` must not call a helper (the state
@@ -327,10 +337,13 @@ pub(crate) fn with_scope<R>(
     helper: &'static str,
     f: impl FnOnce(&ScopeSlot) -> R,
 ) -> Result<R, OutsideRequest> {
-    if !CURRENT.is_set() {
-        return Err(OutsideRequest { helper });
+    let current = CURRENT.with(Cell::get);
+    // SAFETY: a non-null pointer is the slot of an `enter` running on this thread, which borrows
+    // the slot until it returns (and so until `f` has).
+    match unsafe { current.as_ref() } {
+        Some(scope) => Ok(f(scope)),
+        None => Err(OutsideRequest { helper }),
     }
-    Ok(CURRENT.with(f))
 }
 
 /// Records a read of request data in the current scope (no-op outside one). `false` when the
@@ -459,5 +472,41 @@ impl Headers {
     /// A copy of all headers.
     pub fn to_header_map(&self) -> HeaderMap {
         self.read(HeaderMap::clone)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot() -> ScopeSlot {
+        ScopeSlot::new(Method::GET, Dynamic::Auto, None)
+    }
+
+    fn current() -> Option<*const ScopeSlot> {
+        with_scope("test", |scope| scope as *const ScopeSlot).ok()
+    }
+
+    #[test]
+    fn a_scope_is_current_only_while_entered_and_nests() {
+        let (outer, inner) = (slot(), slot());
+        assert_eq!(current(), None);
+        outer.enter(|| {
+            assert_eq!(current(), Some(&outer as *const _));
+            inner.enter(|| assert_eq!(current(), Some(&inner as *const _)));
+            assert_eq!(current(), Some(&outer as *const _));
+        });
+        assert_eq!(current(), None);
+    }
+
+    #[test]
+    fn a_panic_inside_a_scope_leaves_it() {
+        let scope = slot();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            scope.enter(|| panic!("handler panicked"))
+        }));
+        assert!(panicked.is_err());
+        // The slot is no longer current: a helper called now is outside a request.
+        assert_eq!(current(), None);
     }
 }
