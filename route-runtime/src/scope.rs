@@ -145,7 +145,12 @@ impl ScopeSlot {
 
     /// What the handler did with the request, read once it has returned; `None` when it read no
     /// request data and set no cookie (most handlers).
+    #[inline]
     pub(crate) fn outcome(&self) -> Option<ScopeOutcome> {
+        // Most handlers touch nothing: answered inline, without the call that takes the outcome.
+        if self.shared.get().is_none() && self.local.borrow().is_untouched() {
+            return None;
+        }
         self.state(ScopeState::take_outcome)
     }
 
@@ -261,9 +266,15 @@ impl ScopeState {
         self.headers.as_ref().unwrap_or(&EMPTY_HEADERS)
     }
 
+    /// Whether the handler read no request data and set no cookie.
+    #[inline]
+    fn is_untouched(&self) -> bool {
+        !self.read_request_data && self.forbidden_read.is_none() && self.jar.is_empty()
+    }
+
     /// See [`ScopeSlot::outcome`].
     fn take_outcome(&mut self) -> Option<ScopeOutcome> {
-        if !self.read_request_data && self.forbidden_read.is_none() && self.jar.is_empty() {
+        if self.is_untouched() {
             return None;
         }
         Some(ScopeOutcome {
