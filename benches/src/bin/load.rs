@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! load [--smoke] [--duration SECS] [--rounds N] [--connections C] [--client-threads T]
-//!      [--server-threads T (default 1; 0 = one per core)] [--only NAME]...
+//!      [--server-threads T (default 1; 0 = one per core)] [--only NAME]... [--no-pin]
 //! load --url http://127.0.0.1:3000/api/hello [--label next] [--pid PID]
 //!      [--against gen|hand|axum-serve] [--against-path /api/hello]
 //! ```
@@ -65,8 +65,38 @@ struct RoundResult {
     latencies: Vec<u64>,
 }
 
-fn spawn_server(kind: &str, threads: Option<usize>) -> Target {
-    let (process, addr) = spawn_bench_server::<&str>(&[], kind, threads);
+/// Whether the client and our servers are pinned to a core each.
+enum Pinning {
+    On,
+    Off(&'static str),
+}
+
+/// `taskset` prefix of our servers: the second core.
+const SERVER_PIN: [&str; 3] = ["taskset", "-c", "1"];
+
+/// Pins this process (the client, all its threads, before its runtime is built) to the first
+/// core, if there are two and `taskset` runs. Unpinned on a 2-core machine, the scheduler now and
+/// then puts the client and the server on one core: rounds swing between ~90k and ~50k req/s and
+/// per-round ratios spread over 0.6–1.7; pinned, they stay within a few percent.
+fn pin() -> Pinning {
+    if std::thread::available_parallelism().map_or(0, |n| n.get()) < 2 {
+        return Pinning::Off("one core");
+    }
+    let pinned = std::process::Command::new("taskset")
+        .args(["-a", "-p", "-c", "0", &std::process::id().to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if pinned {
+        Pinning::On
+    } else {
+        Pinning::Off("taskset failed or missing")
+    }
+}
+
+fn spawn_server(kind: &str, threads: Option<usize>, wrapper: &[&str]) -> Target {
+    let (process, addr) = spawn_bench_server(wrapper, kind, threads);
     Target {
         label: kind.to_owned(),
         addr,
@@ -258,6 +288,18 @@ fn main() {
         Duration::from_millis(500)
     };
     let only = args_all("--only");
+    // Read before pinning, which narrows what this process sees to one core.
+    let machine = machine_line();
+    // Our servers on one core, the client on the other (external servers are left alone).
+    let pinning = if std::env::args().any(|a| a == "--no-pin") || arg::<String>("--url").is_some() {
+        Pinning::Off("--no-pin or --url")
+    } else {
+        pin()
+    };
+    let wrapper: Vec<&str> = match pinning {
+        Pinning::On => SERVER_PIN.to_vec(),
+        Pinning::Off(_) => Vec::new(),
+    };
 
     let mut targets: Vec<Target> = Vec::new();
     let mut scenarios: Vec<Scenario> = Vec::new();
@@ -268,7 +310,7 @@ fn main() {
         let against: Option<String> = arg("--against");
         let (b, req_b) = match &against {
             Some(kind) => {
-                targets.push(spawn_server(kind, server_threads));
+                targets.push(spawn_server(kind, server_threads, &wrapper));
                 let p: String = arg("--against-path").unwrap_or_else(|| path.clone());
                 (1, Req::get(&p))
             }
@@ -293,7 +335,7 @@ fn main() {
     } else {
         const KINDS: [&str; 3] = ["hand", "gen", "axum-serve"];
         for kind in KINDS {
-            targets.push(spawn_server(kind, server_threads));
+            targets.push(spawn_server(kind, server_threads, &wrapper));
         }
         // A pair's side is the target of its kind.
         let index = |kind: &str| {
@@ -325,13 +367,17 @@ fn main() {
         .expect("runtime");
 
     println!("# load: HTTP/1.1 keep-alive over loopback, alternating A B / B A rounds");
-    println!("machine: {}", machine_line());
+    println!("machine: {machine}");
     println!(
         "rounds: {rounds} × {:.1}s per side, {connections} connections, client threads {client_threads}, server threads {}{}",
         duration.as_secs_f64(),
         server_threads.map_or("default".to_string(), |t| t.to_string()),
         if smoke { " (smoke: figures meaningless)" } else { "" }
     );
+    match pinning {
+        Pinning::On => println!("pinned: client on CPU 0, servers on CPU 1"),
+        Pinning::Off(why) => println!("not pinned ({why})"),
+    }
     for t in &targets {
         println!("server {:<11} {} pid {:?}", t.label, t.addr, t.pid);
     }
