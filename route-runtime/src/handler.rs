@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use axum::handler::Handler;
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
@@ -25,7 +25,7 @@ use crate::config::{Dynamic, RouteInfo, RouteMethod};
 use crate::cookies::append_set_cookies;
 use crate::error::RouteError;
 use crate::params::RawParams;
-use crate::pattern::{axum_paths, match_canonical, PathMatch};
+use crate::pattern::{axum_paths, match_canonical, match_clean, PathMatch, Segment};
 use crate::request::{declared_length, too_large, BodyLimit, DEFAULT_BODY_LIMIT};
 use crate::scope::ScopeSlot;
 use crate::{methods, normalize};
@@ -286,17 +286,10 @@ fn prepare<S>(
     if endpoint.dynamic {
         // The router may have been mounted without `NormalizePath` in front: a catch-all still
         // matches `/blog/a/`, and `[id]` matches `..`, so check here too.
-        match match_canonical(info.segments, parts.uri.path()) {
-            Ok(PathMatch::Matched(matched)) => params = matched,
-            Ok(PathMatch::NotCanonical) => {
-                return Err(Box::new(
-                    normalize::canonical_redirect(&parts.uri)
-                        .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response()),
-                ))
-            }
-            Ok(PathMatch::NoMatch) => return Err(Box::new(StatusCode::NOT_FOUND.into_response())),
-            Err(e) => return Err(Box::new(RouteError::from_param_error(&e).into_response())),
-        }
+        params = match match_clean(info.segments, parts.uri.path()) {
+            Some(matched) => matched,
+            None => match_unclean(info.segments, &parts.uri)?,
+        };
     }
     let limit = info.config.body_limit.unwrap_or(DEFAULT_BODY_LIMIT);
     if info.config.body_limit.is_some() {
@@ -314,6 +307,21 @@ fn prepare<S>(
         Body::new(http_body_util::Limited::new(body, limit))
     };
     Ok((body, params))
+}
+
+/// The params of a path that [`match_clean`] left (not canonical, not matching, or badly
+/// encoded), or the early answer: the rare path, out of line.
+#[cold]
+fn match_unclean(segments: &[Segment], uri: &Uri) -> Result<RawParams, Box<Response>> {
+    match match_canonical(segments, uri.path()) {
+        Ok(PathMatch::Matched(matched)) => Ok(matched),
+        Ok(PathMatch::NotCanonical) => Err(Box::new(
+            normalize::canonical_redirect(uri)
+                .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response()),
+        )),
+        Ok(PathMatch::NoMatch) => Err(Box::new(StatusCode::NOT_FOUND.into_response())),
+        Err(e) => Err(Box::new(RouteError::from_param_error(&e).into_response())),
+    }
 }
 
 pin_project_lite::pin_project! {
