@@ -282,15 +282,17 @@ fn prepare<S>(
     body: Body,
 ) -> Result<(Body, RawParams), Box<Response>> {
     let info = endpoint.info;
-    let mut params = RawParams::default();
-    if endpoint.dynamic {
+    // Not assigned over a default: that dropped the empty default out of line (~23).
+    let params = if endpoint.dynamic {
         // The router may have been mounted without `NormalizePath` in front: a catch-all still
         // matches `/blog/a/`, and `[id]` matches `..`, so check here too.
-        params = match match_clean(info.segments, parts.uri.path()) {
+        match match_clean(info.segments, parts.uri.path()) {
             Some(matched) => matched,
             None => match_unclean(info.segments, &parts.uri)?,
-        };
-    }
+        }
+    } else {
+        RawParams::default()
+    };
     let limit = info.config.body_limit.unwrap_or(DEFAULT_BODY_LIMIT);
     if info.config.body_limit.is_some() {
         parts.extensions.insert(BodyLimit(limit));
