@@ -245,6 +245,31 @@ pub mod stats {
         }
     }
 
+    /// A 95% confidence interval of the median of `values`, free of any assumption about their
+    /// distribution: the order statistics whose ranks are n/2 ∓ 0.98·√n (a median's rank is
+    /// binomial). `None` under 6 values, where it would be the whole range.
+    pub fn median_interval(values: &[f64]) -> Option<(f64, f64)> {
+        let n = values.len();
+        if n < 6 {
+            return None;
+        }
+        let mut v = values.to_vec();
+        v.sort_by(|a, b| a.total_cmp(b));
+        let half_width = 0.98 * (n as f64).sqrt();
+        // 1-based ranks, as the textbook writes them.
+        let low = ((n as f64 / 2.0 - half_width).floor() as usize).max(1);
+        let high = ((1.0 + n as f64 / 2.0 + half_width).ceil() as usize).min(n);
+        Some((v[low - 1], v[high - 1]))
+    }
+
+    /// A ratio with its interval: `0.965× (95%: 0.955–0.975)`.
+    pub fn fmt_ratio(ratio: f64, interval: Option<(f64, f64)>) -> String {
+        match interval {
+            Some((low, high)) => format!("{ratio:.3}× (95%: {low:.3}–{high:.3})"),
+            None => format!("{ratio:.3}×"),
+        }
+    }
+
     /// A nanosecond count as a short human duration (`812ns`, `3.4µs`, `1.20ms`, `2.5s`).
     pub fn fmt_ns(ns: f64) -> String {
         if ns < 1_000.0 {
@@ -295,4 +320,32 @@ pub fn args_all(name: &str) -> Vec<String> {
         .filter(|w| w[0] == name)
         .map(|w| w[1].clone())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stats::{fmt_ratio, median_interval};
+
+    #[test]
+    fn median_interval_ranks() {
+        assert_eq!(median_interval(&[1.0, 2.0, 3.0, 4.0, 5.0]), None);
+        // n = 41: ranks 14 and 28 (1-based) of the sorted values, whatever their order.
+        let values: Vec<f64> = (1..=41).rev().map(f64::from).collect();
+        assert_eq!(median_interval(&values), Some((14.0, 28.0)));
+        // n = 9: ranks 1 and 9 (the interval needs the whole range at 95%).
+        let nine: Vec<f64> = (1..=9).map(f64::from).collect();
+        assert_eq!(median_interval(&nine), Some((1.0, 9.0)));
+        // n = 100: ranks 40 and 61.
+        let hundred: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(median_interval(&hundred), Some((40.0, 61.0)));
+    }
+
+    #[test]
+    fn ratio_with_and_without_interval() {
+        assert_eq!(
+            fmt_ratio(0.9654, Some((0.955, 0.9751))),
+            "0.965× (95%: 0.955–0.975)"
+        );
+        assert_eq!(fmt_ratio(1.0, None), "1.000×");
+    }
 }

@@ -21,7 +21,7 @@ use http_body_util::BodyExt;
 use route_benches::client::{
     build, connect, loadavg, machine_line, server_pairs, spawn_bench_server, Req, ServerProcess,
 };
-use route_benches::stats::{fmt_ns, mark, median, quantile};
+use route_benches::stats::{fmt_ns, fmt_ratio, mark, median, median_interval, quantile};
 use route_benches::{arg, args_all, smoke_requested};
 
 /// One server under load.
@@ -500,7 +500,9 @@ fn main() {
                 .map(|t| format!(" (target ≤ {t}: {})", mark(p99_ratio <= t)))
                 .unwrap_or_default();
             println!(
-                "  ratio B/A    req/s {rps_ratio:.3}×{rps_note}  p50 {p50_ratio:.3}×  p99 {p99_ratio:.3}×{p99_note}  (per-round req/s ratios: {}; p99 ratios: {})",
+                "  ratio B/A    req/s {}{rps_note}  p50 {p50_ratio:.3}×  p99 {}{p99_note}  (per-round req/s ratios: {}; p99 ratios: {})",
+                fmt_ratio(rps_ratio, median_interval(&ratios)),
+                fmt_ratio(p99_ratio, median_interval(&p99_ratios)),
                 ratios.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(" "),
                 p99_ratios.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(" ")
             );
@@ -521,15 +523,20 @@ fn main() {
                 );
             }
             println!();
-            summary.push((sc.name, rps_ratio, p99_ratio, cpu_ratio, rps_note, p99_note));
+            summary.push((
+                sc.name,
+                fmt_ratio(rps_ratio, median_interval(&ratios)),
+                fmt_ratio(p99_ratio, median_interval(&p99_ratios)),
+                cpu_ratio,
+                rps_note,
+                p99_note,
+            ));
         }
     });
 
     println!("## summary (B/A)");
     for (name, rps, p99, cpu, rps_note, p99_note) in &summary {
-        println!(
-            "  {name:<62} req/s {rps:.3}×{rps_note}  p99 {p99:.3}×{p99_note}  req/CPU-s {cpu:.3}×"
-        );
+        println!("  {name:<62} req/s {rps}{rps_note}  p99 {p99}{p99_note}  req/CPU-s {cpu:.3}×");
     }
     println!();
     println!("## peak resident memory (VmHWM, process and descendants)");
