@@ -67,32 +67,64 @@ struct RoundResult {
 
 /// Whether the client and our servers are pinned to a core each.
 enum Pinning {
-    On,
+    /// The client's core and the servers' core.
+    On {
+        client: usize,
+        servers: usize,
+    },
     Off(&'static str),
 }
 
-/// `taskset` prefix of our servers: the second core.
-const SERVER_PIN: [&str; 3] = ["taskset", "-c", "1"];
-
 /// Pins this process (the client, all its threads, before its runtime is built) to the first
-/// core, if there are two and `taskset` runs. Unpinned on a 2-core machine, the scheduler now and
-/// then puts the client and the server on one core: rounds swing between ~90k and ~50k req/s and
-/// per-round ratios spread over 0.6–1.7; pinned, they stay within a few percent.
+/// core it may run on, for the servers to get the second, if there are two and `taskset` runs.
+/// Unpinned on a 2-core machine, the scheduler now and then puts the client and the server on one
+/// core: rounds swing between ~90k and ~50k req/s and per-round ratios spread over 0.6–1.7;
+/// pinned, no round is halved.
 fn pin() -> Pinning {
-    if std::thread::available_parallelism().map_or(0, |n| n.get()) < 2 {
-        return Pinning::Off("one core");
-    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let allowed = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .map(|list| first_cpus(list.trim(), 2))
+        .unwrap_or_default();
+    let [client, servers] = allowed[..] else {
+        return Pinning::Off("fewer than two cores");
+    };
     let pinned = std::process::Command::new("taskset")
-        .args(["-a", "-p", "-c", "0", &std::process::id().to_string()])
+        .args([
+            "-a",
+            "-p",
+            "-c",
+            &client.to_string(),
+            &std::process::id().to_string(),
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
     if pinned {
-        Pinning::On
+        Pinning::On { client, servers }
     } else {
         Pinning::Off("taskset failed or missing")
     }
+}
+
+/// The first `n` CPUs of a list as `/proc` writes it (`0-3,8,10-11`).
+fn first_cpus(list: &str, n: usize) -> Vec<usize> {
+    let mut cpus = Vec::new();
+    for range in list.split(',') {
+        let (low, high) = range.split_once('-').unwrap_or((range, range));
+        let (Ok(low), Ok(high)) = (low.trim().parse::<usize>(), high.trim().parse::<usize>())
+        else {
+            return Vec::new();
+        };
+        cpus.extend((low..=high).take(n - cpus.len()));
+        if cpus.len() >= n {
+            break;
+        }
+    }
+    cpus.truncate(n);
+    cpus
 }
 
 fn spawn_server(kind: &str, threads: Option<usize>, wrapper: &[&str]) -> Target {
@@ -296,9 +328,13 @@ fn main() {
     } else {
         pin()
     };
-    let wrapper: Vec<&str> = match pinning {
-        Pinning::On => SERVER_PIN.to_vec(),
-        Pinning::Off(_) => Vec::new(),
+    let server_cpu = match pinning {
+        Pinning::On { servers, .. } => Some(servers.to_string()),
+        Pinning::Off(_) => None,
+    };
+    let wrapper: Vec<&str> = match &server_cpu {
+        Some(cpu) => vec!["taskset", "-c", cpu],
+        None => Vec::new(),
     };
 
     let mut targets: Vec<Target> = Vec::new();
@@ -375,7 +411,9 @@ fn main() {
         if smoke { " (smoke: figures meaningless)" } else { "" }
     );
     match pinning {
-        Pinning::On => println!("pinned: client on CPU 0, servers on CPU 1"),
+        Pinning::On { client, servers } => {
+            println!("pinned: client on CPU {client}, servers on CPU {servers}")
+        }
         Pinning::Off(why) => println!("not pinned ({why})"),
     }
     for t in &targets {
@@ -559,5 +597,21 @@ fn main() {
     if broken {
         eprintln!("some server answered wrongly: the figures above are not comparable");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_cpus;
+
+    #[test]
+    fn first_cpus_of_proc_lists() {
+        assert_eq!(first_cpus("0-1", 2), [0, 1]);
+        assert_eq!(first_cpus("0-63", 2), [0, 1]);
+        assert_eq!(first_cpus("3,5-7", 2), [3, 5]);
+        assert_eq!(first_cpus("2", 2), [2]);
+        assert_eq!(first_cpus("4-4,9", 2), [4, 9]);
+        assert_eq!(first_cpus("", 2), Vec::<usize>::new());
+        assert_eq!(first_cpus("x", 2), Vec::<usize>::new());
     }
 }
