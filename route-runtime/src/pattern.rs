@@ -91,34 +91,22 @@ pub enum PathMatch {
     NoMatch,
 }
 
-/// [`canonical_path`]`(raw_path).is_some()` first, then [`match_path`], in one pass over the path
-/// when it is canonical and matches (the case of every request a route serves).
+/// [`canonical_path`]`(raw_path).is_some()` first, then [`match_path`]; in one pass over the path
+/// when it is canonical and matches (the case of every request a route serves, see
+/// [`match_clean`]), in two for the rare rest (redirects, 404s, bad encoding).
 pub fn match_canonical(segments: &[Segment], raw_path: &str) -> Result<PathMatch, ParamError> {
     if let Some(params) = match_clean(segments, raw_path) {
         return Ok(PathMatch::Matched(params));
     }
-    let not_canonical = |raw_path| canonical_path(raw_path).is_some();
-    let Some(rest) = raw_path.strip_prefix('/') else {
+    // A path that is not canonical is redirected before its params are judged, as
+    // `NormalizePath` does.
+    if canonical_path(raw_path).is_some() {
         return Ok(PathMatch::NotCanonical);
-    };
-    // Every part the match reads is checked as it goes: an empty part (`//`, a trailing slash)
-    // or a dot segment makes the path not canonical.
-    let clean = std::cell::Cell::new(true);
-    let parts = parts(rest).inspect(|part| {
-        if !stays_canonical(part) {
-            clean.set(false);
-        }
-    });
-    match match_parts_from(segments, parts) {
-        // Every part was read: the check above saw them all.
-        Ok(Some(params)) if clean.get() => Ok(PathMatch::Matched(params)),
-        Ok(Some(_)) => Ok(PathMatch::NotCanonical),
-        // The match stopped early: the parts it did not read decide. A path that is not
-        // canonical is redirected before its params are judged, as `NormalizePath` does.
-        _ if !clean.get() || not_canonical(raw_path) => Ok(PathMatch::NotCanonical),
-        Ok(None) => Ok(PathMatch::NoMatch),
-        Err(e) => Err(e),
     }
+    Ok(match match_path(segments, raw_path)? {
+        Some(params) => PathMatch::Matched(params),
+        None => PathMatch::NoMatch,
+    })
 }
 
 /// The params of a canonical path that matches and decodes, in one pass over its bytes; `None`
@@ -152,13 +140,7 @@ pub(crate) fn match_clean(segments: &[Segment], raw_path: &str) -> Option<RawPar
                     values.push(clean_segment(name, part)?);
                     rest = after;
                 }
-                if !values.is_empty() {
-                    params.push(name, RawValue::Many(values));
-                } else if matches!(segment, Segment::OptionalCatchAll(_)) {
-                    params.push(name, RawValue::Absent);
-                } else {
-                    return None;
-                }
+                params.push(name, catch_all_value(*segment, values)?);
             }
         }
     }
@@ -196,13 +178,7 @@ fn clean_segment(name: &str, part: &str) -> Option<String> {
 
 /// Matches the parts of a path after its leading `/`.
 fn match_parts(segments: &[Segment], rest: &str) -> Result<Option<RawParams>, ParamError> {
-    match_parts_from(segments, parts(rest))
-}
-
-fn match_parts_from<'a>(
-    segments: &[Segment],
-    mut parts: impl Iterator<Item = &'a str>,
-) -> Result<Option<RawParams>, ParamError> {
+    let mut parts = parts(rest);
     let mut params = RawParams::default();
     for segment in segments {
         match *segment {
@@ -222,13 +198,10 @@ fn match_parts_from<'a>(
                     .by_ref()
                     .map(|raw| decode_segment(name, raw))
                     .collect::<Result<Vec<_>, _>>()?;
-                if !values.is_empty() {
-                    params.push(name, RawValue::Many(values));
-                } else if matches!(segment, Segment::OptionalCatchAll(_)) {
-                    params.push(name, RawValue::Absent);
-                } else {
+                let Some(value) = catch_all_value(*segment, values) else {
                     return Ok(None);
-                }
+                };
+                params.push(name, value);
             }
         }
     }
@@ -236,6 +209,19 @@ fn match_parts_from<'a>(
         return Ok(None);
     }
     Ok(Some(params))
+}
+
+/// A catch-all's value from the segments it matched: `None` (no match) for a required one that
+/// matched none, [`RawValue::Absent`] for an optional one.
+#[inline]
+fn catch_all_value(segment: Segment, values: Vec<String>) -> Option<RawValue> {
+    if !values.is_empty() {
+        Some(RawValue::Many(values))
+    } else if matches!(segment, Segment::OptionalCatchAll(_)) {
+        Some(RawValue::Absent)
+    } else {
+        None
+    }
 }
 
 /// Percent-decodes one raw path segment, strictly: `%` must start a two-digit hex escape and the
