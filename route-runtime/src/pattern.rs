@@ -92,8 +92,8 @@ pub enum PathMatch {
 }
 
 /// [`canonical_path`]`(raw_path).is_some()` first, then [`match_path`]; in one pass over the path
-/// when it is canonical and matches (the case of every request a route serves, see
-/// [`match_clean`]), in two for the rare rest (redirects, 404s, bad encoding).
+/// when it is canonical and matches (the case of every request a route serves), in two for the
+/// rare rest (redirects, 404s, bad encoding).
 pub fn match_canonical(segments: &[Segment], raw_path: &str) -> Result<PathMatch, ParamError> {
     if let Some(params) = match_clean(segments, raw_path) {
         return Ok(PathMatch::Matched(params));
