@@ -537,10 +537,11 @@ fn main() {
                 .p99_target
                 .map(|t| format!(" (target ≤ {t}: {})", mark(p99_ratio <= t)))
                 .unwrap_or_default();
+            // Each median with its interval, for this pair's lines and the summary.
+            let rps_text = fmt_ratio(rps_ratio, median_interval(&ratios));
+            let p99_text = fmt_ratio(p99_ratio, median_interval(&p99_ratios));
             println!(
-                "  ratio B/A    req/s {}{rps_note}  p50 {p50_ratio:.3}×  p99 {}{p99_note}  (per-round req/s ratios: {}; p99 ratios: {})",
-                fmt_ratio(rps_ratio, median_interval(&ratios)),
-                fmt_ratio(p99_ratio, median_interval(&p99_ratios)),
+                "  ratio B/A    req/s {rps_text}{rps_note}  p50 {p50_ratio:.3}×  p99 {p99_text}{p99_note}  (per-round req/s ratios: {}; p99 ratios: {})",
                 ratios.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(" "),
                 p99_ratios.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(" ")
             );
@@ -561,14 +562,7 @@ fn main() {
                 );
             }
             println!();
-            summary.push((
-                sc.name,
-                fmt_ratio(rps_ratio, median_interval(&ratios)),
-                fmt_ratio(p99_ratio, median_interval(&p99_ratios)),
-                cpu_ratio,
-                rps_note,
-                p99_note,
-            ));
+            summary.push((sc.name, rps_text, p99_text, cpu_ratio, rps_note, p99_note));
         }
     });
 
