@@ -405,16 +405,16 @@ impl Finish {
         handler: Pin<&mut dyn Future<Output = Response>>,
         cx: &mut Context<'_>,
     ) -> Poll<Response> {
-        let polled = self
+        let mut polled = self
             .scope
             .enter(|| std::panic::catch_unwind(AssertUnwindSafe(|| handler.poll(cx))));
+        if let Ok(Poll::Ready(response)) = &mut polled {
+            self.complete(response);
+        }
         match polled {
-            Ok(Poll::Ready(mut response)) => {
-                self.complete(&mut response);
-                Poll::Ready(response)
-            }
-            Err(panic) => Poll::Ready(panicked(&panic)),
             Ok(Poll::Pending) => self.poll_deadline(cx),
+            Ok(ready) => ready,
+            Err(panic) => Poll::Ready(panicked(&panic)),
         }
     }
 
