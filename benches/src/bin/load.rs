@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! load [--smoke] [--duration SECS] [--rounds N] [--connections C] [--client-threads T]
-//!      [--server-threads T (default 1; 0 = one per core)] [--only NAME]... [--no-pin]
+//!      [--server-threads T (default 1; 0 = one per core)] [--processes N] [--only NAME]...
+//!      [--no-pin]
 //! load --url http://127.0.0.1:3000/api/hello [--label next] [--pid PID]
 //!      [--against gen|hand|axum-serve] [--against-path /api/hello]
 //! ```
@@ -24,6 +25,10 @@ use route_benches::client::{
 use route_benches::stats::{fmt_ns, fmt_ratio, mark, median, median_interval, quantile};
 use route_benches::{arg, args_all, smoke_requested};
 
+/// Processes per server in a full run (`--processes`). Four: run-to-run differences of the
+/// `OPTIONS` control, whose two sides run nearly the same code, were ~±2% with one process each.
+const DEFAULT_PROCESSES: usize = 4;
+
 /// One server under load.
 struct Target {
     label: String,
@@ -36,9 +41,10 @@ struct Target {
 
 struct Scenario {
     name: &'static str,
-    /// Index of the baseline target (A) and the measured one (B).
-    a: usize,
-    b: usize,
+    /// The processes (indices in the targets) of the baseline server (A) and of the measured one
+    /// (B), taken in turn every two rounds.
+    a: Vec<usize>,
+    b: Vec<usize>,
     req_a: Req,
     req_b: Req,
     /// Target for B/A requests/s, and for B/A p99 (None: not a target).
@@ -320,6 +326,12 @@ fn main() {
         Duration::from_millis(500)
     };
     let only = args_all("--only");
+    // Several processes of each server, taken in turn round by round: a process's own luck
+    // (where its code and heap landed) then varies inside a run instead of between runs.
+    // (Two in a smoke run, to run the turn-taking too.)
+    let processes: usize = arg("--processes")
+        .unwrap_or(if smoke { 2 } else { DEFAULT_PROCESSES })
+        .max(1);
     // Read before pinning, which narrows what this process sees to one core.
     let machine = machine_line();
     // Our servers on one core, the client on the other (external servers are left alone).
@@ -346,11 +358,13 @@ fn main() {
         let against: Option<String> = arg("--against");
         let (b, req_b) = match &against {
             Some(kind) => {
-                targets.push(spawn_server(kind, server_threads, &wrapper));
+                for _ in 0..processes {
+                    targets.push(spawn_server(kind, server_threads, &wrapper));
+                }
                 let p: String = arg("--against-path").unwrap_or_else(|| path.clone());
-                (1, Req::get(&p))
+                ((1..targets.len()).collect(), Req::get(&p))
             }
-            None => (0, Req::get(&path)),
+            None => (vec![0], Req::get(&path)),
         };
         let name: &'static str = Box::leak(
             format!(
@@ -361,7 +375,7 @@ fn main() {
         );
         scenarios.push(Scenario {
             name,
-            a: 0,
+            a: vec![0],
             b,
             req_a: Req::get(&path),
             req_b,
@@ -371,14 +385,17 @@ fn main() {
     } else {
         const KINDS: [&str; 3] = ["hand", "gen", "axum-serve"];
         for kind in KINDS {
-            targets.push(spawn_server(kind, server_threads, &wrapper));
+            for _ in 0..processes {
+                targets.push(spawn_server(kind, server_threads, &wrapper));
+            }
         }
-        // A pair's side is the target of its kind.
-        let index = |kind: &str| {
-            KINDS
+        // A pair's side is the processes of its kind.
+        let index = |kind: &str| -> Vec<usize> {
+            let k = KINDS
                 .iter()
                 .position(|k| *k == kind)
-                .unwrap_or_else(|| panic!("no {kind} server"))
+                .unwrap_or_else(|| panic!("no {kind} server"));
+            (k * processes..(k + 1) * processes).collect()
         };
         for p in server_pairs() {
             scenarios.push(Scenario {
@@ -405,7 +422,7 @@ fn main() {
     println!("# load: HTTP/1.1 keep-alive over loopback, alternating A B / B A rounds");
     println!("machine: {machine}");
     println!(
-        "rounds: {rounds} × {:.1}s per side, {connections} connections, client threads {client_threads}, server threads {}{}",
+        "rounds: {rounds} × {:.1}s per side, {connections} connections, client threads {client_threads}, server threads {}, {processes} process(es) per server taken in turn{}",
         duration.as_secs_f64(),
         server_threads.map_or("default".to_string(), |t| t.to_string()),
         if smoke { " (smoke: figures meaningless)" } else { "" }
@@ -425,9 +442,9 @@ fn main() {
     let mut summary = Vec::new();
     rt.block_on(async {
         for sc in &scenarios {
-            let pairs = [(sc.a, &sc.req_a), (sc.b, &sc.req_b)];
-            // Correctness first: both sides answer the expected status.
-            for (i, req) in pairs {
+            let every = sc.a.iter().map(|&i| (i, &sc.req_a)).chain(sc.b.iter().map(|&i| (i, &sc.req_b)));
+            // Correctness first: every process of both sides answers the expected status.
+            for (i, req) in every.clone() {
                 // Twice: a cached route shows MISS then HIT.
                 let _ = probe(&targets[i], req).await;
                 match probe(&targets[i], req).await {
@@ -450,7 +467,7 @@ fn main() {
                 }
             }
             // Warm-up, not recorded.
-            for (i, req) in pairs {
+            for (i, req) in every {
                 run_round(&targets[i], req, connections, warmup).await;
             }
             let mut sides = [Side::default(), Side::default()];
@@ -459,7 +476,16 @@ fn main() {
             // Requests per server CPU-second, B over A: what each side would serve on a core of
             // its own. Steadier than req/s when neighbours take the core away for a while.
             let mut cpu_ratios = Vec::new();
+            // The processes change every two rounds, so that each pair of them runs in both
+            // orders (A B, then B A). Ratios are also kept by pair, to show a process's own luck.
+            let turns = sc.a.len().max(sc.b.len());
+            let mut by_turn = vec![Vec::new(); turns];
             for round in 0..rounds {
+                let turn = (round / 2) % turns;
+                let pairs = [
+                    (sc.a[turn % sc.a.len()], &sc.req_a),
+                    (sc.b[turn % sc.b.len()], &sc.req_b),
+                ];
                 let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
                 let mut rps = [0.0; 2];
                 let mut p99 = [0u64; 2];
@@ -489,6 +515,7 @@ fn main() {
                 }
                 if rps[0] > 0.0 {
                     ratios.push(rps[1] / rps[0]);
+                    by_turn[turn].push(rps[1] / rps[0]);
                 }
                 if p99[0] > 0 {
                     p99_ratios.push(p99[1] as f64 / p99[0] as f64);
@@ -506,7 +533,7 @@ fn main() {
                 "server", "req/s", "p50", "p99", "requests", "errors", "CPU/req"
             );
             let mut p = [(0u64, 0u64); 2];
-            for (s, (i, _)) in pairs.iter().enumerate() {
+            for (s, i) in [sc.a[0], sc.b[0]].iter().enumerate() {
                 let side = &sides[s];
                 p[s] = (quantile(&side.latencies, 0.5), quantile(&side.latencies, 0.99));
                 println!(
@@ -545,6 +572,16 @@ fn main() {
                 ratios.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(" "),
                 p99_ratios.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(" ")
             );
+            if turns > 1 {
+                println!(
+                    "  ratio B/A    req/s by pair of processes (each takes two rounds in turn): {}",
+                    by_turn
+                        .iter()
+                        .map(|r| if r.is_empty() { "-".to_string() } else { format!("{:.3}", median(r)) })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
+            }
             println!(
                 "  per-round req/s (k)  A: {}  B: {}",
                 sides[0].rps.iter().map(|r| format!("{:.1}", r / 1e3)).collect::<Vec<_>>().join(" "),
@@ -571,19 +608,23 @@ fn main() {
         println!("  {name:<62} req/s {rps}{rps_note}  p99 {p99}{p99_note}  req/CPU-s {cpu:.3}×");
     }
     println!();
-    println!("## peak resident memory (VmHWM, process and descendants)");
-    for t in &targets {
-        match t.pid {
-            Some(pid) => {
-                let (hwm, rss) = memory_kib(pid);
-                println!(
-                    "  {:<12} peak {:>8.1} MiB   now {:>8.1} MiB",
-                    t.label,
-                    hwm as f64 / 1024.0,
-                    rss as f64 / 1024.0
-                );
-            }
-            None => println!("  {:<12} (no --pid given: not read)", t.label),
+    println!("## peak resident memory (VmHWM, process and descendants; the highest of a server's processes)");
+    let mut labels: Vec<&str> = targets.iter().map(|t| t.label.as_str()).collect();
+    labels.dedup();
+    for label in labels {
+        let memory: Vec<(u64, u64)> = targets
+            .iter()
+            .filter(|t| t.label == label)
+            .filter_map(|t| t.pid.map(memory_kib))
+            .collect();
+        match memory.iter().max() {
+            Some(&(hwm, rss)) => println!(
+                "  {label:<12} peak {:>8.1} MiB   now {:>8.1} MiB   ({} process(es))",
+                hwm as f64 / 1024.0,
+                rss as f64 / 1024.0,
+                memory.len()
+            ),
+            None => println!("  {label:<12} (no --pid given: not read)"),
         }
     }
     println!("load average at end: {}", loadavg());
