@@ -57,6 +57,9 @@ struct Side {
     rps: Vec<f64>,
     /// Server CPU time per request in each round (ns), when the server's pid is known.
     cpu_per_req: Vec<f64>,
+    /// How busy the server was in each round: its CPU-seconds per second (1 when it never
+    /// waited for the client).
+    busy: Vec<f64>,
     latencies: Vec<u64>,
     requests: u64,
     errors: u64,
@@ -503,6 +506,7 @@ fn main() {
                         if r.requests > 0 {
                             cpu[s] = (after - before) as f64 / r.requests as f64;
                             side.cpu_per_req.push(cpu[s]);
+                            side.busy.push((after - before) as f64 / 1e9 / r.elapsed.as_secs_f64());
                         }
                     }
                     side.requests += r.requests;
@@ -587,6 +591,13 @@ fn main() {
                 sides[0].rps.iter().map(|r| format!("{:.1}", r / 1e3)).collect::<Vec<_>>().join(" "),
                 sides[1].rps.iter().map(|r| format!("{:.1}", r / 1e3)).collect::<Vec<_>>().join(" ")
             );
+            if !sides[0].busy.is_empty() {
+                println!(
+                    "  per-round server busy (CPU-s/s)  A: {}  B: {}",
+                    sides[0].busy.iter().map(|b| format!("{b:.2}")).collect::<Vec<_>>().join(" "),
+                    sides[1].busy.iter().map(|b| format!("{b:.2}")).collect::<Vec<_>>().join(" ")
+                );
+            }
             let cpu_ratio = median(&cpu_ratios);
             if !cpu_ratios.is_empty() {
                 let cpu_note = sc
