@@ -408,6 +408,7 @@ impl Finish {
         let mut polled = self
             .scope
             .enter(|| std::panic::catch_unwind(AssertUnwindSafe(|| handler.poll(cx))));
+        // Completed where it lies: moved out and back into a `Poll`, it cost one more copy.
         if let Ok(Poll::Ready(response)) = &mut polled {
             self.complete(response);
         }

@@ -329,7 +329,7 @@ fn main() {
         Duration::from_millis(500)
     };
     let only = args_all("--only");
-    // Several processes of each server, taken in turn round by round: a process's own luck
+    // Several processes of each server, taken in turn every two rounds: a process's own luck
     // (where its code and heap landed) then varies inside a run instead of between runs.
     // (Two in a smoke run, to run the turn-taking too.)
     let processes: usize = arg("--processes")
