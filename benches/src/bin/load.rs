@@ -25,8 +25,9 @@ use route_benches::client::{
 use route_benches::stats::{fmt_ns, fmt_ratio, mark, median, median_interval, quantile};
 use route_benches::{arg, args_all, smoke_requested};
 
-/// Processes per server in a full run (`--processes`). Four: run-to-run differences of the
-/// `OPTIONS` control, whose two sides run nearly the same code, were ~±2% with one process each.
+/// Processes per server in a full run (`--processes`). Several, because with one process each,
+/// runs of the `OPTIONS` control (nearly the same code on both sides) landed ~±2% apart while each
+/// run's own interval was ~±0.5%; four, because each process warms up for each pair (0.5 s).
 const DEFAULT_PROCESSES: usize = 4;
 
 /// One server under load.
