@@ -314,7 +314,8 @@ fn main() {
     let smoke = smoke_requested();
     let duration =
         Duration::from_secs_f64(arg("--duration").unwrap_or(if smoke { 0.2 } else { 3.0 }));
-    let rounds: usize = arg("--rounds").unwrap_or(if smoke { 1 } else { 5 });
+    // Three in a smoke run: the third round is the second pair of processes' turn.
+    let rounds: usize = arg("--rounds").unwrap_or(if smoke { 3 } else { 5 });
     let connections: usize = arg("--connections").unwrap_or(if smoke { 4 } else { 32 });
     let client_threads: usize = arg("--client-threads").unwrap_or(1);
     // One server worker + one client thread on a 2-core machine: no oversubscription, and
