@@ -25,7 +25,7 @@ use crate::config::{Dynamic, RouteInfo, RouteMethod};
 use crate::cookies::append_set_cookies;
 use crate::error::RouteError;
 use crate::params::RawParams;
-use crate::pattern::{axum_paths, match_canonical, match_clean, PathMatch, Segment};
+use crate::pattern::{axum_paths, match_clean, match_unclean, PathMatch, Segment};
 use crate::request::{declared_length, too_large, BodyLimit, DEFAULT_BODY_LIMIT};
 use crate::scope::ScopeSlot;
 use crate::{methods, normalize};
@@ -288,7 +288,7 @@ fn prepare<S>(
         // matches `/blog/a/`, and `[id]` matches `..`, so check here too.
         match match_clean(info.segments, parts.uri.path()) {
             Some(matched) => matched,
-            None => match_unclean(info.segments, &parts.uri)?,
+            None => unclean_params(info.segments, &parts.uri)?,
         }
     } else {
         RawParams::default()
@@ -312,10 +312,11 @@ fn prepare<S>(
 }
 
 /// The params of a path that [`match_clean`] left (not canonical, not matching, or badly
-/// encoded), or the early answer: the rare path, out of line.
+/// encoded), or the early answer: the rare path, out of line (and without trying the clean
+/// match again).
 #[cold]
-fn match_unclean(segments: &[Segment], uri: &Uri) -> Result<RawParams, Box<Response>> {
-    match match_canonical(segments, uri.path()) {
+fn unclean_params(segments: &[Segment], uri: &Uri) -> Result<RawParams, Box<Response>> {
+    match match_unclean(segments, uri.path()) {
         Ok(PathMatch::Matched(matched)) => Ok(matched),
         Ok(PathMatch::NotCanonical) => Err(Box::new(
             normalize::canonical_redirect(uri)

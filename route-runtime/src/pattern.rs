@@ -95,9 +95,15 @@ pub enum PathMatch {
 /// when it is canonical and matches (the case of every request a route serves), in two for the
 /// rare rest (redirects, 404s, bad encoding).
 pub fn match_canonical(segments: &[Segment], raw_path: &str) -> Result<PathMatch, ParamError> {
-    if let Some(params) = match_clean(segments, raw_path) {
-        return Ok(PathMatch::Matched(params));
+    match match_clean(segments, raw_path) {
+        Some(params) => Ok(PathMatch::Matched(params)),
+        None => match_unclean(segments, raw_path),
     }
+}
+
+/// [`match_canonical`] for a path that [`match_clean`] did not match: by its definition, in two
+/// passes.
+pub(crate) fn match_unclean(segments: &[Segment], raw_path: &str) -> Result<PathMatch, ParamError> {
     // A path that is not canonical is redirected before its params are judged, as
     // `NormalizePath` does.
     if canonical_path(raw_path).is_some() {
