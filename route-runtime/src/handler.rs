@@ -182,7 +182,8 @@ where
 /// type per handler (its future unboxed too) saved that allocation and ~310 instructions a
 /// request in all, but axum's routing stack is then compiled once per handler: the 200-route
 /// crate's clean build took 2.8× the hand-written one's, its incremental rebuild 1.8× the rustc
-/// instructions (2026-11-30); 2.2× and 1.5× with one boxed future type for all endpoints.
+/// instructions (2026-11-30); 2.2× and 1.5× with one boxed future type for all endpoints; 2.1×
+/// and 1.46× with only `Handler::call` generic (see `BENCHMARKS.md`, eighth session).
 #[derive(Clone)]
 struct Endpoint<S>(Arc<EndpointData<S>>);
 
