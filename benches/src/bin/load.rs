@@ -388,21 +388,29 @@ fn main() {
             p99_target: None,
         });
     } else {
-        const KINDS: [&str; 3] = ["hand", "gen", "axum-serve"];
-        for kind in KINDS {
+        let mut pairs = server_pairs();
+        if !only.is_empty() {
+            pairs.retain(|p| only.iter().any(|o| p.name.contains(o.as_str())));
+        }
+        // Only the kinds the kept pairs use are started (idle ones would still hold memory).
+        let kinds: Vec<&str> = ["hand", "gen", "axum-serve"]
+            .into_iter()
+            .filter(|k| pairs.iter().any(|p| p.a == *k || p.b == *k))
+            .collect();
+        for kind in &kinds {
             for _ in 0..processes {
                 targets.push(spawn_server(kind, server_threads, &wrapper));
             }
         }
         // A pair's side is the processes of its kind.
         let index = |kind: &str| -> Vec<usize> {
-            let k = KINDS
+            let k = kinds
                 .iter()
                 .position(|k| *k == kind)
                 .unwrap_or_else(|| panic!("no {kind} server"));
             (k * processes..(k + 1) * processes).collect()
         };
-        for p in server_pairs() {
+        for p in pairs {
             scenarios.push(Scenario {
                 name: p.name,
                 a: index(p.a),
@@ -412,9 +420,6 @@ fn main() {
                 rps_target: p.rps_target,
                 p99_target: p.p99_target,
             });
-        }
-        if !only.is_empty() {
-            scenarios.retain(|s| only.iter().any(|o| s.name.contains(o.as_str())));
         }
     }
 
