@@ -118,7 +118,8 @@ pub enum Dynamic {
     /// Cache when `REVALIDATE` says so and the handler reads no request data (the default).
     #[default]
     Auto,
-    /// Never cache; responses carry `cache-control: private, no-cache, no-store, max-age=0, must-revalidate`.
+    /// Never cache, even with `REVALIDATE`; like Next.js 16, no `Cache-Control` is added (a
+    /// handler's own passes through).
     ForceDynamic,
     /// Cache; the handler sees a request stripped of query, headers and cookies.
     ForceStatic,

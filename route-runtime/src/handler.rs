@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use axum::handler::Handler;
-use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
@@ -440,8 +440,7 @@ impl Finish {
     }
 
     /// Completes the handler's response in place (moving it in and out cost ~25 instructions):
-    /// `500` for a forbidden read, otherwise the cookies set during the request and
-    /// `ForceDynamic`'s `Cache-Control`.
+    /// `500` for a forbidden read, otherwise the cookies set during the request.
     fn complete(&self, response: &mut Response) {
         let info = self.info;
         if let Some(outcome) = self.scope.outcome() {
@@ -460,12 +459,6 @@ impl Finish {
                     .extensions_mut()
                     .insert(crate::handler::ReadRequestData);
             }
-        }
-        if info.config.dynamic == Dynamic::ForceDynamic {
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("private, no-cache, no-store, max-age=0, must-revalidate"),
-            );
         }
     }
 }

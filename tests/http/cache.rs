@@ -219,6 +219,16 @@ mod force_dynamic {
     }
 }
 
+/// `force-dynamic` with the handler's own `Cache-Control`, which passes through.
+#[route("/cache/force-dynamic-own")]
+mod force_dynamic_own {
+    use route_runtime::Dynamic;
+    pub const DYNAMIC: Dynamic = Dynamic::ForceDynamic;
+    pub async fn GET() -> ([(&'static str, &'static str); 1], &'static str) {
+        ([("cache-control", "public, max-age=10")], "dynamic")
+    }
+}
+
 #[route("/cache/force-static")]
 mod force_static {
     use route_runtime::cookies::cookies;
@@ -279,6 +289,7 @@ async fn server() -> TestServer {
         tagged,
         by_path,
         force_dynamic,
+        force_dynamic_own,
         force_static,
         error_mode,
         error_mode_clean,
@@ -611,7 +622,9 @@ async fn revalidate_tag_and_path_make_the_next_request_regenerate() {
 }
 
 #[tokio::test]
-async fn force_dynamic_is_never_cached() {
+async fn force_dynamic_is_never_cached_and_adds_no_cache_control() {
+    // As Next.js 16 answers: like the default, not cached and without a `Cache-Control` of its
+    // own; a handler's own passes through.
     let server = server().await;
     for _ in 0..2 {
         let response = client()
@@ -620,12 +633,16 @@ async fn force_dynamic_is_never_cached() {
             .await
             .unwrap();
         assert!(response.headers().get("x-nextjs-cache").is_none());
-        assert_eq!(
-            header(&response, "cache-control"),
-            "private, no-cache, no-store, max-age=0, must-revalidate"
-        );
+        assert!(response.headers().get("cache-control").is_none());
     }
     assert_eq!(runs(&DYNAMIC_RUNS), 2);
+    let own = client()
+        .get(server.url("/cache/force-dynamic-own"))
+        .send()
+        .await
+        .unwrap();
+    assert!(own.headers().get("x-nextjs-cache").is_none());
+    assert_eq!(header(&own, "cache-control"), "public, max-age=10");
 }
 
 #[tokio::test]
