@@ -1,5 +1,7 @@
-//! Pre-routing normalisation: trailing slashes, repeated slashes and dot segments are redirected
-//! with `308` to the canonical path, and methods outside the seven are answered with `400`.
+//! Pre-routing normalisation: a request whose `Transfer-Encoding` is ambiguous is refused with
+//! `400` and the connection closed; trailing slashes, repeated slashes and dot segments are
+//! redirected with `308` to the canonical path, and methods outside the seven are answered with
+//! `400`.
 //!
 //! It must run **before** routing (axum's `Router::layer` runs after it), so it wraps the router
 //! as a service: [`Routes::into_service`](crate::Routes::into_service) and [`serve`](crate::serve)
@@ -85,15 +87,17 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
+        // Framing first: every early answer below leaves the body for hyper to skip by its last
+        // coding, which would serve what an ambiguous body hides as a second request.
+        if ambiguous_framing(request.headers()) {
+            return Either::Left(futures_util::future::ready(Ok(bad_framing())));
+        }
         if RouteMethod::from_http(request.method()).is_none() {
             let response = methods::unsupported_method(request.method());
             return Either::Left(futures_util::future::ready(Ok(response)));
         }
         if let Some(redirect) = canonical_redirect(request.uri()) {
             return Either::Left(futures_util::future::ready(Ok(redirect)));
-        }
-        if ambiguous_framing(request.headers()) {
-            return Either::Left(futures_util::future::ready(Ok(bad_framing())));
         }
         Either::Right(self.inner.call(request))
     }
