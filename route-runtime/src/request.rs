@@ -161,10 +161,12 @@ impl Request {
 
     /// The URL of the request: its path and query, as received (`/api/items?page=2`).
     ///
-    /// Never built from `Host` or `X-Forwarded-*`, which any client can set.
+    /// Never built from `Host` or `X-Forwarded-*`, which any client can set. With a query, reading
+    /// it makes the response uncacheable: the query's spelling is not part of the cache key (read
+    /// [`search_params`](NextUrl::search_params) instead).
     pub fn url(&self) -> String {
         if self.uri.query().is_some() {
-            record(RequestData::SearchParams);
+            record(RequestData::RawQuery);
         }
         self.uri
             .path_and_query()
@@ -563,11 +565,14 @@ impl NextUrl {
     }
 
     /// The query with its leading `?` (`?page=2`), or `""` when there is none or it is empty.
+    /// Reading it makes the response uncacheable, as [`Request::url`] does.
     pub fn search(&self) -> String {
-        record(RequestData::SearchParams);
         match self.query.as_deref() {
             None | Some("") => String::new(),
-            Some(query) => format!("?{query}"),
+            Some(query) => {
+                record(RequestData::RawQuery);
+                format!("?{query}")
+            }
         }
     }
 

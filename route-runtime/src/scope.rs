@@ -48,6 +48,8 @@ impl ScopeInfo {
     fn record_in(&self, state: &mut ScopeState, what: RequestData) -> bool {
         match self.access {
             Access::Read => {
+                // The parsed search params are a function of the cache key (the decoded query);
+                // everything else read here is not.
                 if what != RequestData::SearchParams {
                     state.read_request_data = true;
                 }
@@ -221,6 +223,9 @@ pub(crate) enum RequestData {
     Cookies,
     Body,
     SearchParams,
+    /// The query as written (`Request::url`, `NextUrl::search`): its spelling (`%41` or `A`,
+    /// `+` or `%20`, the order of the pairs) is not in the cache key.
+    RawQuery,
 }
 
 impl RequestData {
@@ -230,6 +235,7 @@ impl RequestData {
             RequestData::Cookies => "cookies()",
             RequestData::Body => "the request body",
             RequestData::SearchParams => "the search params",
+            RequestData::RawQuery => "the query string",
         }
     }
 }

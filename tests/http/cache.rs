@@ -31,6 +31,7 @@ counter!(PRIVATE_RUNS);
 counter!(VARY_RUNS);
 counter!(AUTH_RUNS);
 counter!(QUERY_RUNS);
+counter!(URL_RUNS);
 counter!(TAG_RUNS);
 counter!(PATH_RUNS);
 counter!(DYNAMIC_RUNS);
@@ -176,6 +177,21 @@ mod query {
     }
 }
 
+/// Reads the query as written: its spelling is not in the key, so such a response is not cached.
+#[route("/cache/url")]
+mod url {
+    use route_runtime::Request;
+    pub const REVALIDATE: u64 = 60;
+    pub async fn GET(request: Request) -> String {
+        super::URL_RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        format!(
+            "url={} search={}",
+            request.url(),
+            request.next_url().search()
+        )
+    }
+}
+
 #[route("/cache/tagged")]
 mod tagged {
     use route_runtime::cache::revalidate_tag;
@@ -286,6 +302,7 @@ async fn server() -> TestServer {
         vary,
         auth,
         query,
+        url,
         tagged,
         by_path,
         force_dynamic,
@@ -509,6 +526,26 @@ async fn handlers_that_read_request_data_are_not_cached() {
         .unwrap();
     assert_eq!(bob.text().await.unwrap(), "user=bob agent=");
     assert_eq!(runs(&READS_RUNS), 2);
+}
+
+#[tokio::test]
+async fn handlers_that_read_the_query_as_written_are_not_cached() {
+    // `?q=%41` and `?q=A` are one key (the decoded query), but not one answer to `url()`.
+    let server = server().await;
+    for (path, body) in [
+        ("/cache/url?q=%41", "url=/cache/url?q=%41 search=?q=%41"),
+        ("/cache/url?q=A", "url=/cache/url?q=A search=?q=A"),
+    ] {
+        assert_eq!(get(&server, path).await, (200, None, body.to_owned()));
+    }
+    assert_eq!(runs(&URL_RUNS), 2);
+    // Without a query there is nothing to spell differently: cached.
+    assert_eq!(
+        get(&server, "/cache/url").await,
+        (200, hit("MISS"), "url=/cache/url search=".into())
+    );
+    assert_eq!(get(&server, "/cache/url").await.1, hit("HIT"));
+    assert_eq!(runs(&URL_RUNS), 3);
 }
 
 #[tokio::test]
