@@ -5,6 +5,8 @@ mod common;
 
 mod cache;
 mod cookies;
+mod cors;
+mod helpers_over_http;
 mod methods;
 mod navigation;
 mod params;
