@@ -3,23 +3,33 @@
 //! `axum::serve` configures no timer, so hyper's header-read timeout never fires and a client that
 //! trickles header bytes holds its connection forever. [`serve`] sets a header-read timeout and a
 //! total deadline on request bodies, normalises paths before routing, and shuts down gracefully.
+//!
+//! hyper's header-read timeout only covers HTTP/1 heads, and only once hyper-util's `auto` builder
+//! has picked the protocol: that step waits for the 24-byte HTTP/2 preface with no timer at all,
+//! and HTTP/2 has no idle limit. So each connection also gets a watchdog (`Activity` below): a
+//! connection that has produced no request within the header-read timeout (it sent nothing, part of
+//! the preface, or a preface and SETTINGS but no HEADERS) is closed, and so is an HTTP/2 connection
+//! with no request in flight for that long (after a GOAWAY). HTTP/1 after its first request is left
+//! to hyper's own timer, which already closes an idle keep-alive connection at the same timeout.
 
 use std::any::Any;
 use std::convert::Infallible;
 use std::future::Future;
-use std::pin::Pin;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::http::Request;
+use axum::http::{Request, Version};
 use axum::response::Response;
-use http_body_util::Either;
+use http_body_util::{BodyExt as _, Either};
 use hyper::body::{Body as _, Incoming};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tower::Service;
+use tokio::sync::watch;
+use tokio::time::Instant;
+use tower::{Service, ServiceExt as _};
 use tower_http::timeout::DeadlineBody;
 
 use crate::normalize::NormalizePath;
@@ -67,13 +77,18 @@ impl Default for ServeConfig {
 }
 
 impl ServeConfig {
-    /// How long a client may take to send the request head (per request, HTTP/1).
+    /// How long a client may take to send a request head: on HTTP/1, each head, counted from the
+    /// moment the connection is idle (so it also closes an idle keep-alive connection); on any
+    /// connection, its first request, counted from the accept; on HTTP/2, the next request when
+    /// none is in flight (an idle HTTP/2 connection gets a GOAWAY, then
+    /// [`shutdown_grace`](Self::shutdown_grace) to close).
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
         self
     }
 
-    /// How long a client may take to send a whole request body; past it, body reads fail (400).
+    /// How long a client may take to send a whole request body; past it, body reads fail (the
+    /// runtime's body readers answer 408 Request Timeout).
     pub fn body_deadline(mut self, deadline: Duration) -> Self {
         self.body_deadline = deadline;
         self
@@ -85,7 +100,8 @@ impl ServeConfig {
         self
     }
 
-    /// How long requests in flight may take to finish after the shutdown signal.
+    /// How long requests in flight may take to finish after the shutdown signal (and how long an
+    /// idle HTTP/2 connection may take to close after its GOAWAY).
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         self.shutdown_grace = grace;
         self
@@ -130,6 +146,8 @@ where
     S::Future: Send + 'static,
 {
     let body_deadline = config.body_deadline;
+    let header_read_timeout = config.header_read_timeout;
+    let grace = config.shutdown_grace;
     let service = tower::ServiceBuilder::new()
         .map_request(move |request: Request<Incoming>| {
             request.map(|body| {
@@ -145,9 +163,18 @@ where
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(config.header_read_timeout);
-    builder.http2().timer(TokioTimer::new());
-    let graceful = GracefulShutdown::new();
+        .header_read_timeout(header_read_timeout);
+    // Pings find a vanished HTTP/2 peer while a request is in flight (an idle connection is closed
+    // by the watchdog anyway): a connection whose ping is not acknowledged in time is closed.
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(HTTP2_PING_INTERVAL)
+        .keep_alive_timeout(HTTP2_PING_TIMEOUT);
+    // Every connection task holds a receiver: `send` asks them all to shut down gracefully, and
+    // `closed` completes once they have all ended (what hyper-util's `GracefulShutdown` does, but
+    // leaving the connection in our hands so the watchdog can shut it down gracefully too).
+    let (closing, closing_rx) = watch::channel(());
     let mut shutdown = config.shutdown;
     loop {
         let (stream, _peer) = tokio::select! {
@@ -163,24 +190,166 @@ where
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = service.clone();
-        let hyper_service = TowerToHyperService::new(service);
+        let activity = Activity::new();
+        let hyper_service = {
+            let activity = activity.clone();
+            let service = service.clone();
+            hyper::service::service_fn(move |request: Request<Incoming>| {
+                let in_flight = activity.enter(request.version());
+                let response = service.clone().oneshot(request);
+                async move {
+                    let response = response.await?;
+                    // The request stays in flight until hyper drops the response body (sent,
+                    // reset, or the connection ended): the closure only carries the guard.
+                    Ok::<_, Infallible>(response.map(|body| {
+                        body.map_frame(move |frame| {
+                            let _in_flight = &in_flight;
+                            frame
+                        })
+                    }))
+                }
+            })
+        };
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), hyper_service)
             .into_owned();
-        let connection = graceful.watch(connection);
+        let mut closing_rx = closing_rx.clone();
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(error = %error, "connection ended with an error");
+            let mut connection = pin!(connection);
+            tokio::select! {
+                result = connection.as_mut() => return log_end(result),
+                _ = closing_rx.changed() => {}
+                idle = activity.idle(header_read_timeout) => match idle {
+                    Idle::NoRequest => {
+                        // Nothing was ever answered here: close without further ado.
+                        tracing::debug!("no request within the header-read timeout; closing");
+                        return;
+                    }
+                    Idle::Http2 => tracing::debug!("idle HTTP/2 connection; sending GOAWAY"),
+                },
             }
+            // Finishes the requests in flight and tells the client to go (GOAWAY on HTTP/2), within
+            // the grace period: a client that never lets the connection close is dropped.
+            connection.as_mut().graceful_shutdown();
+            match tokio::time::timeout(grace, connection).await {
+                Ok(result) => log_end(result),
+                Err(_) => tracing::debug!("connection still open after the grace period; closing"),
+            }
+            drop(closing_rx);
         });
     }
     drop(listener);
-    if tokio::time::timeout(config.shutdown_grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    drop(closing_rx);
+    closing.send_replace(());
+    if tokio::time::timeout(grace, closing.closed()).await.is_err() {
         tracing::warn!("requests still in flight after the shutdown grace period; closing");
     }
     Ok(())
+}
+
+/// Ping an HTTP/2 client that has sent nothing for this long...
+const HTTP2_PING_INTERVAL: Duration = Duration::from_secs(20);
+/// ...and close the connection if the ping is not acknowledged within this (hyper's default).
+const HTTP2_PING_TIMEOUT: Duration = Duration::from_secs(20);
+
+fn log_end(result: Result<(), Box<dyn std::error::Error + Send + Sync>>) {
+    if let Err(error) = result {
+        tracing::debug!(error = %error, "connection ended with an error");
+    }
+}
+
+/// What one connection has been doing, for the deadlines hyper does not keep itself (and whether
+/// it has produced an HTTP/1 request, read without the lock on every request).
+struct Activity(Mutex<ActivityState>, AtomicBool);
+
+struct ActivityState {
+    /// Whether the connection has produced a request yet, and over which protocol.
+    first_request: Option<Version>,
+    /// Requests whose response body hyper has not dropped yet.
+    in_flight: usize,
+    /// Since when `in_flight` has been 0 (the accept, at first).
+    idle_since: Instant,
+}
+
+/// Why [`Activity::idle`] ended.
+enum Idle {
+    /// No request at all within the timeout.
+    NoRequest,
+    /// An HTTP/2 connection with no request in flight for the whole timeout.
+    Http2,
+}
+
+/// A request in flight on its connection, until dropped.
+struct InFlight(Arc<Activity>);
+
+impl Activity {
+    fn new() -> Arc<Activity> {
+        Arc::new(Activity(
+            Mutex::new(ActivityState {
+                first_request: None,
+                in_flight: 0,
+                idle_since: Instant::now(),
+            }),
+            AtomicBool::new(false),
+        ))
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, ActivityState> {
+        // Nothing panics while holding the lock; a poisoned state is still consistent.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Notes a request; on HTTP/2, the guard that keeps it in flight. HTTP/1 needs no count (hyper
+    /// times its idle connections itself): after its first request it costs one atomic load.
+    fn enter(self: &Arc<Self>, version: Version) -> Option<InFlight> {
+        if version != Version::HTTP_2 {
+            if !self.1.load(Ordering::Relaxed) {
+                self.1.store(true, Ordering::Relaxed);
+                self.state().first_request.get_or_insert(version);
+            }
+            return None;
+        }
+        let mut state = self.state();
+        state.first_request.get_or_insert(version);
+        state.in_flight += 1;
+        Some(InFlight(self.clone()))
+    }
+
+    /// Completes once the connection has had no request in flight for `timeout`: at all since the
+    /// accept, or (HTTP/2) since its last one ended. Never completes for HTTP/1 once it has
+    /// produced a request: hyper's header-read timer closes an idle HTTP/1 connection itself.
+    async fn idle(&self, timeout: Duration) -> Idle {
+        loop {
+            let wake_at = {
+                let state = self.state();
+                let now = Instant::now();
+                match state.first_request {
+                    Some(version) if version != Version::HTTP_2 => None,
+                    // Busy: look again later (a timer per `timeout`, not per request).
+                    _ if state.in_flight > 0 => Some(now + timeout),
+                    first_request if state.idle_since + timeout <= now => {
+                        return match first_request {
+                            None => Idle::NoRequest,
+                            Some(_) => Idle::Http2,
+                        };
+                    }
+                    _ => Some(state.idle_since + timeout),
+                }
+            };
+            match wake_at {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut state = self.0.state();
+        state.in_flight -= 1;
+        if state.in_flight == 0 {
+            state.idle_since = Instant::now();
+        }
+    }
 }

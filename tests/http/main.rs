@@ -14,3 +14,4 @@ mod request;
 mod responses;
 mod routing;
 mod security;
+mod slow_clients;
