@@ -4,6 +4,7 @@
 mod common;
 
 mod cache;
+mod cache_bounds;
 mod cookies;
 mod cors;
 mod helpers_over_http;

@@ -11,7 +11,8 @@
 //!
 //! A response is stored only when it is a pure function of (method, canonical path, params,
 //! normalised query): status 200, no `Set-Cookie`, no `Cache-Control: private|no-store|no-cache`,
-//! no `Vary` other than `Accept-Encoding`, a handler that did not read `headers()`, `cookies()` or
+//! no `Vary` other than `Accept-Encoding` (either header with a value that is not plain ASCII
+//! counts as private: not understood, not shared), a handler that did not read `headers()`, `cookies()` or
 //! the body, a request without `Authorization`, and a body under the size cap. Everything else is
 //! answered as it came and not stored.
 
@@ -28,6 +29,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
+use percent_encoding::{percent_decode, percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use tokio::sync::OnceCell;
 
 use crate::config::{Dynamic, RouteInfo};
@@ -62,7 +64,7 @@ type Fill = Option<Arc<CacheEntry>>;
 
 struct Inner {
     store: Arc<dyn CacheHandler>,
-    inflight: Mutex<HashMap<CacheKey, Arc<OnceCell<Fill>>>>,
+    inflight: Inflight,
     regenerating: Mutex<HashSet<CacheKey>>,
     max_entry_bytes: usize,
     store_timeout: Duration,
@@ -73,6 +75,9 @@ impl std::fmt::Debug for Cache {
         f.debug_struct("Cache")
             .field("max_entry_bytes", &self.inner.max_entry_bytes)
             .field("store_timeout", &self.inner.store_timeout)
+            // Fills running or waited for now: none once every request has left (rule 7).
+            .field("in_flight", &lock(&self.inner.inflight).len())
+            .field("regenerating", &lock(&self.inner.regenerating).len())
             .finish_non_exhaustive()
     }
 }
@@ -201,13 +206,15 @@ impl Cache {
         state: S,
     ) -> Response {
         let lifetime = info.config.cache_lifetime().flatten();
-        let cell = Arc::clone(lock(&self.inner.inflight).entry(key.clone()).or_default());
+        // Left on every exit, a dropped future's included (see `Flight`).
+        let flight = Flight::join(&self.inner.inflight, key);
         let mut own = None;
-        let fill = cell
+        let fill = flight
+            .cell()
             .get_or_init(|| {
                 // The handler may run once more for this request (below): it keeps its own.
                 let (parts, params, state) = (clone_parts(&parts), params.clone(), state.clone());
-                let (own, key) = (&mut own, &key);
+                let (own, key) = (&mut own, &flight.key);
                 async move {
                     let response = handler(parts, Body::empty(), state, params).await;
                     let (response, entry) =
@@ -218,11 +225,9 @@ impl Cache {
             })
             .await
             .clone();
+        // The fill is done: later requests find it in the store (or render their own).
+        drop(flight);
         if let Some(response) = own {
-            let mut inflight = lock(&self.inner.inflight);
-            if inflight.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
-                inflight.remove(&key);
-            }
             return response;
         }
         match fill {
@@ -245,12 +250,15 @@ impl Cache {
         if !lock(&self.inner.regenerating).insert(key.clone()) {
             return; // one regeneration at a time per entry
         }
+        // Cleared on every exit: done, or the task dropped (a runtime shutting down).
+        let regeneration = Regeneration { cache: self, key };
         let lifetime = info.config.cache_lifetime().flatten();
         tokio::spawn(async move {
             let response = handler(parts, Body::empty(), state, params).await;
             let status = response.status();
-            let (_, entry) = self
-                .store_if_cacheable(&key, info, lifetime, response)
+            let (cache, key) = (&regeneration.cache, &regeneration.key);
+            let (_, entry) = cache
+                .store_if_cacheable(key, info, lifetime, response)
                 .await;
             if entry.is_none() {
                 tracing::warn!(
@@ -259,7 +267,6 @@ impl Cache {
                     "background regeneration produced no cacheable response; keeping the stale entry"
                 );
             }
-            lock(&self.inner.regenerating).remove(&key);
         });
     }
 
@@ -308,6 +315,73 @@ impl Cache {
     }
 }
 
+/// A background regeneration's mark in `regenerating`, removed when it is dropped.
+struct Regeneration {
+    cache: Cache,
+    key: CacheKey,
+}
+
+impl Drop for Regeneration {
+    fn drop(&mut self) {
+        lock(&self.cache.inner.regenerating).remove(&self.key);
+    }
+}
+
+type Inflight = Mutex<HashMap<CacheKey, Arc<OnceCell<Fill>>>>;
+
+/// One request's hold on the in-flight fill of a key (security rule 7: the map is bounded by the
+/// fills actually running or waited for).
+///
+/// The rule: every holder clones the cell out of the map under the map's lock ([`Flight::join`])
+/// and gives its clone back under the lock when it leaves, on every exit (done, an early return,
+/// its future dropped because the client went away, a panic). Under the lock the cell's strong
+/// count is therefore exact, and the leaving holder removes the entry when
+/// - the cell is initialised: the fill is done, and later requests find the store; or
+/// - nobody else holds it (map + this holder = 2): the fill was abandoned and nobody waits for it.
+///
+/// While another holder still waits, the entry stays: tokio's `OnceCell` hands an abandoned
+/// initialisation to one of its waiters, so they (and newcomers) still share a single fill.
+struct Flight<'a> {
+    inflight: &'a Inflight,
+    key: CacheKey,
+    /// `Some` until dropped (given back under the lock).
+    cell: Option<Arc<OnceCell<Fill>>>,
+}
+
+impl<'a> Flight<'a> {
+    fn join(inflight: &'a Inflight, key: CacheKey) -> Self {
+        let cell = Arc::clone(lock(inflight).entry(key.clone()).or_default());
+        Flight {
+            inflight,
+            key,
+            cell: Some(cell),
+        }
+    }
+
+    fn cell(&self) -> &OnceCell<Fill> {
+        self.cell
+            .as_ref()
+            .expect("a flight's cell lives until it is dropped")
+    }
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        let mut inflight = lock(self.inflight);
+        let Some(cell) = self.cell.take() else {
+            return;
+        };
+        // Only our own cell: after a removal, another fill of the key may have begun.
+        let ours = inflight
+            .get(&self.key)
+            .is_some_and(|c| Arc::ptr_eq(c, &cell));
+        if ours && (cell.initialized() || Arc::strong_count(&cell) == 2) {
+            inflight.remove(&self.key);
+        }
+        drop(cell); // under the lock, so that the next holder to leave counts right
+    }
+}
+
 /// Whether a response's head allows sharing it (security rule 3).
 fn is_shareable(response: &Response) -> bool {
     let headers = response.headers();
@@ -317,20 +391,36 @@ fn is_shareable(response: &Response) -> bool {
     {
         return false;
     }
-    let private = headers
-        .get_all(header::CACHE_CONTROL)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|d| d.trim().to_ascii_lowercase())
-        .any(|d| d == "private" || d == "no-store" || d == "no-cache" || d.starts_with("private="));
-    let varies = headers
-        .get_all(header::VARY)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|v| !v.trim().eq_ignore_ascii_case("accept-encoding"));
+    // Directives by name: `private`, `private="set-cookie"`, `no-cache="x"` all count.
+    let private = any_list_element(headers, header::CACHE_CONTROL, |directive| {
+        let name = directive.split(|&b| b == b'=').next().unwrap_or_default();
+        let name = name.trim_ascii();
+        [&b"private"[..], b"no-store", b"no-cache"]
+            .iter()
+            .any(|d| name.eq_ignore_ascii_case(d))
+    });
+    let varies = any_list_element(headers, header::VARY, |field| {
+        !field.eq_ignore_ascii_case(b"accept-encoding")
+    });
     !private && !varies
+}
+
+/// Whether an element of the comma-separated lists in the `name` headers satisfies `test`, read
+/// as bytes. Fails closed: a value that is not visible ASCII (obs-text such as UTF-8 `café`) is
+/// not understood, so it counts as satisfying `test` — the response is not shared. (Skipping such
+/// values, as `to_str().ok()` did, let `private, x="café"` through.) Elements are split at every
+/// comma, quoted or not: a directive is never missed, at worst a quoted comma adds a false one.
+fn any_list_element(headers: &HeaderMap, name: HeaderName, test: impl Fn(&[u8]) -> bool) -> bool {
+    headers.get_all(name).iter().any(|value| {
+        let bytes = value.as_bytes();
+        !bytes
+            .iter()
+            .all(|&b| b == b'\t' || (b' '..=b'~').contains(&b))
+            || bytes
+                .split(|&b| b == b',')
+                .map(<[u8]>::trim_ascii)
+                .any(&test)
+    })
 }
 
 enum Collected {
@@ -419,19 +509,14 @@ fn cache_control(revalidate_secs: Option<u64>) -> Option<HeaderValue> {
     HeaderValue::from_bytes(&buf[..len]).ok()
 }
 
-/// The key of a request: `GET`, its canonical path and its normalised query (pairs decoded,
-/// sorted, re-encoded), or no query for `ForceStatic` routes.
+/// The key of a request: `GET`, its canonical path and its normalised query, or no query for
+/// `ForceStatic` routes. The query is decoded to bytes (form-style, as `search_params()` reads
+/// it), its pairs sorted by name (a repeated name's values keep their order) and re-encoded
+/// canonically: equivalent spellings share a key (`+` and `%20`, `%41` and `A`), nothing else
+/// does.
 pub fn cache_key(uri: &Uri, ignore_query: bool) -> CacheKey {
     let query = match uri.query() {
-        Some(query) if !ignore_query => {
-            let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            pairs.sort();
-            form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(pairs)
-                .finish()
-        }
+        Some(query) if !ignore_query => normalise_query(query),
         _ => String::new(),
     };
     CacheKey {
@@ -439,6 +524,60 @@ pub fn cache_key(uri: &Uri, ignore_query: bool) -> CacheKey {
         path: uri.path().to_owned(),
         query,
     }
+}
+
+/// Bytes written as themselves in a normalised query: RFC 3986's unreserved set.
+const QUERY_KEEP: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A query as the cache keys it (security rule 10: exact, an injective function of what a
+/// handler's `search_params()` can tell apart).
+///
+/// The query is read as `application/x-www-form-urlencoded`, as [`SearchParams`] reads it: pairs
+/// split at `&` (empty ones skipped), name and value at the first `=`, `+` is a space, then
+/// percent-decoded — **to bytes**, never through lossy UTF-8 (`%FF` and `%FE` were both U+FFFD,
+/// so two queries shared one key). The pairs are then sorted by name, stably: the order of
+/// different names is not part of the key (`b=2&a=1` is `a=1&b=2`), the order of a repeated name's
+/// values is (`a=1&a=2` answers `get("a")` with `1`, `a=2&a=1` with `2`). Each name and value is
+/// re-encoded canonically: unreserved bytes as themselves, every other byte (`=`, `&`, `+`, `%`,
+/// space, non-ASCII) as `%XX`, upper-case; joined as `name=value&…`. So equivalent spellings share
+/// a key (`+` and `%20`, `%41` and `A`, `a` and `a=`) and nothing else does: the result decodes
+/// back to exactly the sorted pairs.
+///
+/// [`SearchParams`]: crate::request::SearchParams
+fn normalise_query(query: &str) -> String {
+    let decode = |raw: &[u8]| -> Vec<u8> {
+        let plus_as_space: Vec<u8> = raw
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        percent_decode(&plus_as_space).collect()
+    };
+    let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = query
+        .as_bytes()
+        .split(|&b| b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let mut halves = pair.splitn(2, |&b| b == b'=');
+            let name = halves.next().unwrap_or_default();
+            let value = halves.next().unwrap_or_default();
+            (decode(name), decode(value))
+        })
+        .collect();
+    pairs.sort_by(|a, b| a.0.cmp(&b.0)); // stable: a name's values keep their order
+    let mut normalised = String::with_capacity(query.len());
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            normalised.push('&');
+        }
+        normalised.extend(percent_encode(name, QUERY_KEEP));
+        normalised.push('=');
+        normalised.extend(percent_encode(value, QUERY_KEEP));
+    }
+    normalised
 }
 
 /// A copy of a request head (for single-flight fills and background regeneration).
@@ -536,6 +675,425 @@ impl IntoResponse for CacheError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{Revalidate, RouteConfig};
+    use std::sync::atomic::AtomicUsize;
+    use tokio::sync::{mpsc, watch};
+
+    static INFO: RouteInfo = RouteInfo {
+        pattern: "/t",
+        segments: &[],
+        methods: &[],
+        config: RouteConfig {
+            revalidate: Revalidate::Seconds(60),
+            ..RouteConfig::DEFAULT
+        },
+    };
+
+    /// What the test handler shares with its test: how often it ran, a signal when a run starts
+    /// (its number), and a gate it waits on before answering `render N`.
+    struct Control {
+        runs: AtomicUsize,
+        started: mpsc::UnboundedSender<usize>,
+        gate: watch::Receiver<bool>,
+    }
+
+    type State = Arc<Control>;
+
+    struct Harness {
+        cache: Cache,
+        state: State,
+        started: mpsc::UnboundedReceiver<usize>,
+        gate: watch::Sender<bool>,
+    }
+
+    fn harness() -> Harness {
+        let (started_tx, started) = mpsc::unbounded_channel();
+        let (gate, gate_rx) = watch::channel(false);
+        Harness {
+            cache: Cache::new(MemoryCache::default()),
+            state: Arc::new(Control {
+                runs: AtomicUsize::new(0),
+                started: started_tx,
+                gate: gate_rx,
+            }),
+            started,
+            gate,
+        }
+    }
+
+    fn handler() -> HandlerFn<State> {
+        Arc::new(|_parts, _body, state: State, _params| {
+            Box::pin(async move {
+                let n = state.runs.fetch_add(1, Ordering::SeqCst) + 1;
+                let _ = state.started.send(n);
+                let mut gate = state.gate.clone();
+                let _ = gate.wait_for(|open| *open).await;
+                Response::new(Body::from(format!("render {n}")))
+            })
+        })
+    }
+
+    fn parts(uri: &str) -> Parts {
+        axum::http::Request::get(uri)
+            .body(())
+            .unwrap()
+            .into_parts()
+            .0
+    }
+
+    impl Harness {
+        /// A request for `uri` through the cache, as a task.
+        fn request(&self, uri: &str) -> tokio::task::JoinHandle<Response> {
+            let cache = self.cache.clone();
+            let (parts, state) = (parts(uri), Arc::clone(&self.state));
+            tokio::spawn(cache.serve(&INFO, handler(), parts, RawParams::default(), state))
+        }
+
+        async fn next_start(&mut self) -> usize {
+            tokio::time::timeout(Duration::from_secs(5), self.started.recv())
+                .await
+                .expect("a handler run starts")
+                .expect("the handler's sender lives")
+        }
+
+        fn inflight(&self) -> usize {
+            lock(&self.cache.inner.inflight).len()
+        }
+
+        /// How many requests hold the in-flight cell of `uri` (0 when there is none).
+        fn holders(&self, uri: &str) -> usize {
+            let key = cache_key(&uri.parse().unwrap(), false);
+            lock(&self.cache.inner.inflight)
+                .get(&key)
+                .map_or(0, |cell| Arc::strong_count(cell) - 1)
+        }
+
+        async fn wait_for_holders(&self, uri: &str, n: usize) {
+            for _ in 0..500 {
+                if self.holders(uri) == n {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            panic!("{uri}: {} holders, not {n}", self.holders(uri));
+        }
+    }
+
+    /// Aborts a request task (its future is dropped, as hyper drops a request's future when the
+    /// client goes away) and waits until it is gone.
+    async fn abort(task: tokio::task::JoinHandle<Response>) {
+        task.abort();
+        assert!(task.await.unwrap_err().is_cancelled());
+    }
+
+    async fn answer(task: tokio::task::JoinHandle<Response>) -> (String, String) {
+        let response = task.await.unwrap();
+        let status = response.headers()[CACHE_STATUS_HEADER]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    /// Rule 7: a fill whose request is dropped mid-way (the client went away) leaves no entry in
+    /// the in-flight map. Before the fix, each such request left one for good (~20 kB each with
+    /// a long query; the reviewer's probe grew 58 MB in 3000 requests).
+    #[tokio::test]
+    async fn a_dropped_fill_leaves_no_inflight_entry() {
+        let mut h = harness();
+        for i in 0..50 {
+            let task = h.request(&format!("/t?k={i}"));
+            h.next_start().await;
+            assert_eq!(h.inflight(), 1);
+            abort(task).await;
+            assert_eq!(h.inflight(), 0, "request {i} left its in-flight entry");
+        }
+        assert_eq!(h.state.runs.load(Ordering::SeqCst), 50);
+        // Nothing was stored either: the next request renders.
+        h.gate.send_replace(true);
+        let (status, body) = answer(h.request("/t?k=0")).await;
+        assert_eq!((status.as_str(), body.as_str()), ("MISS", "render 51"));
+        assert_eq!(h.inflight(), 0);
+    }
+
+    /// Single flight survives the fix: when the request running the fill is dropped, one that
+    /// waited on it takes the fill over (tokio's `OnceCell`), newcomers wait on that one, and the
+    /// handler runs once per attempt, never twice at once.
+    #[tokio::test]
+    async fn a_waiter_takes_over_the_fill_of_a_dropped_request() {
+        let mut h = harness();
+        let first = h.request("/t?q=1");
+        assert_eq!(h.next_start().await, 1);
+        let second = h.request("/t?q=1");
+        h.wait_for_holders("/t?q=1", 2).await;
+        abort(first).await;
+        // The waiter runs the handler itself; the entry stays for it.
+        assert_eq!(h.next_start().await, 2);
+        assert_eq!(h.holders("/t?q=1"), 1);
+        let third = h.request("/t?q=1");
+        h.wait_for_holders("/t?q=1", 2).await;
+        h.gate.send_replace(true);
+        assert_eq!(answer(second).await, ("MISS".into(), "render 2".into()));
+        assert_eq!(answer(third).await, ("HIT".into(), "render 2".into()));
+        assert_eq!(h.state.runs.load(Ordering::SeqCst), 2);
+        assert_eq!(h.inflight(), 0);
+        assert_eq!(answer(h.request("/t?q=1")).await.0, "HIT");
+    }
+
+    /// A waiter that leaves does not take the entry from the fill still running; when every
+    /// holder leaves before the fill is done, the entry goes with the last one.
+    #[tokio::test]
+    async fn waiters_leaving_keep_a_running_fill_and_the_last_one_out_cleans_up() {
+        let mut h = harness();
+        let filler = h.request("/t?w=1");
+        h.next_start().await;
+        let waiter = h.request("/t?w=1");
+        h.wait_for_holders("/t?w=1", 2).await;
+        abort(waiter).await;
+        assert_eq!(h.holders("/t?w=1"), 1);
+        // Both leave, the filler first: the waiter then holds an abandoned fill, and takes it
+        // over; leaving too, it removes the entry.
+        let waiter = h.request("/t?w=1");
+        h.wait_for_holders("/t?w=1", 2).await;
+        abort(filler).await;
+        h.next_start().await;
+        abort(waiter).await;
+        assert_eq!(h.inflight(), 0);
+        // Two waiters dropped together with the filler (no handover between them).
+        let tasks: Vec<_> = (0..3).map(|_| h.request("/t?w=2")).collect();
+        h.next_start().await;
+        h.wait_for_holders("/t?w=2", 3).await;
+        for task in &tasks {
+            task.abort();
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+        assert_eq!(h.inflight(), 0);
+        assert_eq!(h.holders("/t?w=2"), 0);
+    }
+
+    /// A response that may not be shared: the waiters render their own, and the entry goes.
+    #[tokio::test]
+    async fn an_unshareable_fill_leaves_no_inflight_entry() {
+        let cache = Cache::new(MemoryCache::default());
+        let handler: HandlerFn<()> = Arc::new(|_, _, (), _| {
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                ([(header::CACHE_CONTROL, "private")], "mine").into_response()
+            })
+        });
+        let tasks: Vec<_> = (0..4)
+            .map(|_| {
+                let fut = cache.clone().serve(
+                    &INFO,
+                    Arc::clone(&handler),
+                    parts("/t?u=1"),
+                    RawParams::default(),
+                    (),
+                );
+                tokio::spawn(fut)
+            })
+            .collect();
+        for task in tasks {
+            let response = task.await.unwrap();
+            assert!(response.headers().get(CACHE_STATUS_HEADER).is_none());
+        }
+        assert_eq!(lock(&cache.inner.inflight).len(), 0);
+    }
+
+    /// A background regeneration whose task is dropped (its runtime shut down) gives its key
+    /// back: the entry can regenerate again.
+    #[test]
+    fn a_dropped_regeneration_is_forgotten() {
+        let mut h = harness();
+        let key = cache_key(&"/t".parse().unwrap(), false);
+        let stale = CacheEntry {
+            status: 200,
+            headers: vec![],
+            body: b"old".to_vec(),
+            created_at_ms: 0,
+            revalidate_secs: Some(1),
+            tags: vec![],
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            h.cache.inner.store.set(&key, stale).await.unwrap();
+            assert_eq!(
+                answer(h.request("/t")).await,
+                ("STALE".into(), "old".into())
+            );
+            h.next_start().await; // the regeneration waits at the gate
+            assert_eq!(lock(&h.cache.inner.regenerating).len(), 1);
+        });
+        drop(runtime);
+        assert_eq!(lock(&h.cache.inner.regenerating).len(), 0);
+        assert!(format!("{:?}", h.cache).contains("in_flight: 0, regenerating: 0"));
+    }
+
+    fn shareable(headers: &[(&str, &[u8])]) -> bool {
+        let mut response = Response::new(Body::empty());
+        for (name, value) in headers {
+            response.headers_mut().append(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_bytes(value).unwrap(),
+            );
+        }
+        is_shareable(&response)
+    }
+
+    /// Rule 3 fails closed: a `Cache-Control` or `Vary` value that is not visible ASCII is not
+    /// understood, so the response is not shared (it was skipped before: `private` with a UTF-8
+    /// parameter beside it was stored and served to everyone).
+    #[test]
+    fn shareability_reads_header_bytes_and_fails_closed() {
+        assert!(shareable(&[]));
+        assert!(shareable(&[("cache-control", b"public, max-age=60")]));
+        assert!(shareable(&[("vary", b"Accept-Encoding")]));
+        assert!(shareable(&[("vary", b" accept-encoding ,ACCEPT-ENCODING")]));
+        for value in [
+            &b"private"[..],
+            b"PRIVATE",
+            b"public, no-store",
+            b"no-cache",
+            b"max-age=0,private=\"set-cookie\"",
+            b"no-cache=\"Set-Cookie\"",
+            b"\tno-store\t",
+            // The reviewer's value, and non-ASCII without any private directive.
+            b"private, no-store, x=\"caf\xc3\xa9\"",
+            b"x=\"caf\xc3\xa9\"",
+            b"public, max-age=60, \xff",
+        ] {
+            assert!(
+                !shareable(&[("cache-control", value)]),
+                "cache-control: {}",
+                value.escape_ascii()
+            );
+        }
+        // A second Cache-Control line counts too.
+        assert!(!shareable(&[
+            ("cache-control", b"public"),
+            ("cache-control", b"max-age=1, private")
+        ]));
+        for value in [
+            &b"Cookie"[..],
+            b"*",
+            b"accept-encoding, cookie",
+            b"accept-encoding\xc3\xa9",
+            b"x-caf\xc3\xa9",
+        ] {
+            assert!(
+                !shareable(&[("vary", value)]),
+                "vary: {}",
+                value.escape_ascii()
+            );
+        }
+    }
+
+    fn key(uri: &str) -> String {
+        cache_key(&uri.parse().unwrap(), false).query
+    }
+
+    /// Rule 10: the normalised query is exact. Before the fix it went through lossy UTF-8
+    /// (`%FF` and `%FE` were both U+FFFD) and sorted a repeated name's values.
+    #[test]
+    fn query_keys_tell_apart_what_handlers_can() {
+        for (a, b) in [
+            ("/t?q=%FF", "/t?q=%FE"),
+            ("/t?q=%FF", "/t?q=%EF%BF%BD"), // invalid UTF-8 vs the replacement character
+            ("/t?q=%2B", "/t?q=+"),
+            ("/t?a=1&a=2", "/t?a=2&a=1"),
+            ("/t?a=b%3Dc", "/t?a%3Db=c"),
+            ("/t?a=b%26c=d", "/t?a=b&c=d"),
+            ("/t?q=%25", "/t?q=%2525"),
+            ("/t?q=%zz", "/t?q=%25zz%25"),
+            ("/t?q=a", "/t?q=A"),
+            ("/t?q=", "/t?q=%00"),
+            ("/t?q", "/t?q&q"),
+            ("/t", "/t?="),
+        ] {
+            assert_ne!(key(a), key(b), "{a} and {b} share a key");
+        }
+        for (a, b) in [
+            ("/t?b=2&a=1", "/t?a=1&b=2"),
+            ("/t?a=1&b=2&a=3", "/t?b=2&a=1&a=3"),
+            ("/t?q=a+b", "/t?q=a%20b"),
+            ("/t?q=%41", "/t?q=A"),
+            ("/t?q=%c3%a9", "/t?q=%C3%A9"),
+            ("/t?q", "/t?q="),
+            ("/t?&a=1&&", "/t?a=1"),
+            ("/t?", "/t"),
+            ("/t?q=%zz", "/t?q=%25zz"), // bad escapes are literal, as SearchParams reads them
+        ] {
+            assert_eq!(key(a), key(b), "{a} and {b} should share a key");
+        }
+        assert_eq!(key("/t?b=x+y&a=%ff&a=~*"), "a=%FF&a=~%2A&b=x%20y");
+        assert_eq!(key("/t?q=%FF"), "q=%FF");
+        // ForceStatic: no query at all.
+        assert_eq!(cache_key(&"/t?q=1".parse().unwrap(), true).query, "");
+    }
+
+    /// The pairs a normalised query stands for (its inverse).
+    fn decode_normalised(query: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+        if query.is_empty() {
+            return vec![];
+        }
+        query
+            .split('&')
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').expect("every pair has its `=`");
+                for part in [name, value] {
+                    assert!(part
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
+                }
+                let decode = |s: &str| percent_decode(s.as_bytes()).collect::<Vec<u8>>();
+                (decode(name), decode(value))
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// However the pairs are spelled (each byte raw where it may be, `%xx` or `%XX`, spaces
+        /// as `+` or `%20`), the key decodes back to exactly the pairs, sorted by name with a
+        /// name's values in order: so two queries share a key only when they hold the same pairs.
+        #[test]
+        fn the_normalised_query_is_injective(
+            pairs in proptest::collection::vec(
+                (proptest::collection::vec(proptest::sample::select(b"ab=&+% \xff\xfe~*".to_vec()), 0..4),
+                 proptest::collection::vec(proptest::sample::select(b"ab=&+% \xff\xfe~*".to_vec()), 0..4)),
+                0..5,
+            ),
+            spelling in proptest::collection::vec(0u8..3, 64),
+        ) {
+            let mut choice = spelling.iter().cycle();
+            let mut spell = |bytes: &[u8]| -> String {
+                bytes
+                    .iter()
+                    .map(|&b| match (b, choice.next().unwrap()) {
+                        (b' ', 0) => "+".to_owned(),
+                        (b'a' | b'b' | b'~' | b'*', 0) => (b as char).to_string(),
+                        (_, 1) => format!("%{b:02x}"),
+                        _ => format!("%{b:02X}"),
+                    })
+                    .collect()
+            };
+            let query: Vec<String> = pairs
+                .iter()
+                .map(|(n, v)| format!("{}={}", spell(n), spell(v)))
+                .collect();
+            let uri = format!("/t?{}", query.join("&"));
+            let mut expected = pairs.clone();
+            expected.sort_by(|a, b| a.0.cmp(&b.0));
+            proptest::prop_assert_eq!(decode_normalised(&key(&uri)), expected);
+        }
+    }
 
     #[test]
     fn cache_control_values() {

@@ -44,7 +44,9 @@ pub struct CacheKey {
     pub method: String,
     /// The canonical, still percent-encoded path.
     pub path: String,
-    /// The query's pairs, decoded, sorted and re-encoded; empty for none.
+    /// The query's pairs, decoded to bytes, sorted by name (a name's values kept in order) and
+    /// re-encoded canonically (`name=value&…`, every byte outside `A-Z a-z 0-9 - . _ ~` as `%XX`):
+    /// distinct queries never share it. Empty for none.
     pub query: String,
 }
 
