@@ -6,7 +6,7 @@
 //!
 //! hyper's header-read timeout only covers HTTP/1 heads, and only once hyper-util's `auto` builder
 //! has picked the protocol: that step waits for the 24-byte HTTP/2 preface with no timer at all,
-//! and HTTP/2 has no idle limit. So each connection also gets a watchdog (`Activity` below): a
+//! and HTTP/2 has no idle limit. So each connection also gets a watchdog (`watchdog`): a
 //! connection that has produced no request within the header-read timeout (it sent nothing, part of
 //! the preface, or a preface and SETTINGS but no HEADERS) is closed, and so is an HTTP/2 connection
 //! with no request in flight for that long (after a GOAWAY). HTTP/1 after its first request is left
@@ -16,23 +16,25 @@ use std::any::Any;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::{pin, Pin};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::http::{Request, Version};
+use axum::http::Request;
 use axum::response::Response;
-use http_body_util::{BodyExt as _, Either};
+use http_body_util::Either;
 use hyper::body::{Body as _, Incoming};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::time::Instant;
-use tower::{Service, ServiceExt as _};
+use tower::Service;
 use tower_http::timeout::DeadlineBody;
 
 use crate::normalize::NormalizePath;
+
+mod watchdog;
+
+use watchdog::{Activity, Stop, Watched};
 
 /// The request body [`serve`] hands to the app: under the total body deadline
 /// ([`ServeConfig::body_deadline`]), or as it came when the request has no body (most `GET`s:
@@ -191,41 +193,34 @@ where
         };
         let _ = stream.set_nodelay(true);
         let activity = Activity::new();
-        let hyper_service = {
-            let activity = activity.clone();
-            let service = service.clone();
-            hyper::service::service_fn(move |request: Request<Incoming>| {
-                let in_flight = activity.enter(request.version());
-                let response = service.clone().oneshot(request);
-                async move {
-                    let response = response.await?;
-                    // The request stays in flight until hyper drops the response body (sent,
-                    // reset, or the connection ended): the closure only carries the guard.
-                    Ok::<_, Infallible>(response.map(|body| {
-                        body.map_frame(move |frame| {
-                            let _in_flight = &in_flight;
-                            frame
-                        })
-                    }))
-                }
-            })
-        };
+        let hyper_service = TowerToHyperService::new(Watched {
+            inner: service.clone(),
+            activity: activity.clone(),
+        });
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), hyper_service)
             .into_owned();
-        let mut closing_rx = closing_rx.clone();
+        // The watchdog waits in a task of its own and stops the connection through a oneshot:
+        // polled beside the connection on its every wake, the shutdown signal and the timer cost
+        // ~150 instructions a request.
+        let stop = watchdog::spawn(activity, header_read_timeout, closing_rx.clone());
+        // Held until the connection ends: the shutdown waits for every one to be dropped.
+        let closing_rx = closing_rx.clone();
         tokio::spawn(async move {
             let mut connection = pin!(connection);
             tokio::select! {
+                biased;
                 result = connection.as_mut() => return log_end(result),
-                _ = closing_rx.changed() => {}
-                idle = activity.idle(header_read_timeout) => match idle {
-                    Idle::NoRequest => {
+                stop = stop => match stop {
+                    Ok(Stop::NoRequest) => {
                         // Nothing was ever answered here: close without further ado.
                         tracing::debug!("no request within the header-read timeout; closing");
                         return;
                     }
-                    Idle::Http2 => tracing::debug!("idle HTTP/2 connection; sending GOAWAY"),
+                    Ok(Stop::IdleHttp2) => tracing::debug!("idle HTTP/2 connection; sending GOAWAY"),
+                    Ok(Stop::Shutdown) => {}
+                    // The watchdog is gone: serve on without it.
+                    Err(_) => return log_end(connection.await),
                 },
             }
             // Finishes the requests in flight and tells the client to go (GOAWAY on HTTP/2), within
@@ -255,101 +250,5 @@ const HTTP2_PING_TIMEOUT: Duration = Duration::from_secs(20);
 fn log_end(result: Result<(), Box<dyn std::error::Error + Send + Sync>>) {
     if let Err(error) = result {
         tracing::debug!(error = %error, "connection ended with an error");
-    }
-}
-
-/// What one connection has been doing, for the deadlines hyper does not keep itself (and whether
-/// it has produced an HTTP/1 request, read without the lock on every request).
-struct Activity(Mutex<ActivityState>, AtomicBool);
-
-struct ActivityState {
-    /// Whether the connection has produced a request yet, and over which protocol.
-    first_request: Option<Version>,
-    /// Requests whose response body hyper has not dropped yet.
-    in_flight: usize,
-    /// Since when `in_flight` has been 0 (the accept, at first).
-    idle_since: Instant,
-}
-
-/// Why [`Activity::idle`] ended.
-enum Idle {
-    /// No request at all within the timeout.
-    NoRequest,
-    /// An HTTP/2 connection with no request in flight for the whole timeout.
-    Http2,
-}
-
-/// A request in flight on its connection, until dropped.
-struct InFlight(Arc<Activity>);
-
-impl Activity {
-    fn new() -> Arc<Activity> {
-        Arc::new(Activity(
-            Mutex::new(ActivityState {
-                first_request: None,
-                in_flight: 0,
-                idle_since: Instant::now(),
-            }),
-            AtomicBool::new(false),
-        ))
-    }
-
-    fn state(&self) -> std::sync::MutexGuard<'_, ActivityState> {
-        // Nothing panics while holding the lock; a poisoned state is still consistent.
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Notes a request; on HTTP/2, the guard that keeps it in flight. HTTP/1 needs no count (hyper
-    /// times its idle connections itself): after its first request it costs one atomic load.
-    fn enter(self: &Arc<Self>, version: Version) -> Option<InFlight> {
-        if version != Version::HTTP_2 {
-            if !self.1.load(Ordering::Relaxed) {
-                self.1.store(true, Ordering::Relaxed);
-                self.state().first_request.get_or_insert(version);
-            }
-            return None;
-        }
-        let mut state = self.state();
-        state.first_request.get_or_insert(version);
-        state.in_flight += 1;
-        Some(InFlight(self.clone()))
-    }
-
-    /// Completes once the connection has had no request in flight for `timeout`: at all since the
-    /// accept, or (HTTP/2) since its last one ended. Never completes for HTTP/1 once it has
-    /// produced a request: hyper's header-read timer closes an idle HTTP/1 connection itself.
-    async fn idle(&self, timeout: Duration) -> Idle {
-        loop {
-            let wake_at = {
-                let state = self.state();
-                let now = Instant::now();
-                match state.first_request {
-                    Some(version) if version != Version::HTTP_2 => None,
-                    // Busy: look again later (a timer per `timeout`, not per request).
-                    _ if state.in_flight > 0 => Some(now + timeout),
-                    first_request if state.idle_since + timeout <= now => {
-                        return match first_request {
-                            None => Idle::NoRequest,
-                            Some(_) => Idle::Http2,
-                        };
-                    }
-                    _ => Some(state.idle_since + timeout),
-                }
-            };
-            match wake_at {
-                Some(at) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
-            }
-        }
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        let mut state = self.0.state();
-        state.in_flight -= 1;
-        if state.in_flight == 0 {
-            state.idle_since = Instant::now();
-        }
     }
 }
