@@ -631,8 +631,14 @@ impl SearchParams {
         self.pairs.iter().any(|(k, _)| k == name)
     }
 
-    /// The `(name, value)` pairs, in order.
+    /// The `(name, value)` pairs, in order. In a request, reading that order (the cache key keeps
+    /// only each name's own values in order) makes the response uncacheable, as
+    /// [`Request::url`] does; [`get`](Self::get), [`get_all`](Self::get_all) and
+    /// [`has`](Self::has) do not.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        if self.pairs.len() > 1 {
+            record(RequestData::RawQuery);
+        }
         self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 

@@ -192,6 +192,18 @@ mod url {
     }
 }
 
+/// Walks the pairs in order: the order of different names is not in the key either.
+#[route("/cache/pairs")]
+mod pairs {
+    use route_runtime::Request;
+    pub const REVALIDATE: u64 = 60;
+    pub async fn GET(request: Request) -> String {
+        let params = request.next_url().search_params();
+        let pairs: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        pairs.join(",")
+    }
+}
+
 #[route("/cache/tagged")]
 mod tagged {
     use route_runtime::cache::revalidate_tag;
@@ -303,6 +315,7 @@ async fn server() -> TestServer {
         auth,
         query,
         url,
+        pairs,
         tagged,
         by_path,
         force_dynamic,
@@ -546,6 +559,16 @@ async fn handlers_that_read_the_query_as_written_are_not_cached() {
     );
     assert_eq!(get(&server, "/cache/url").await.1, hit("HIT"));
     assert_eq!(runs(&URL_RUNS), 3);
+    // `?b=2&a=1` and `?a=1&b=2` are one key, but not one order of pairs.
+    for (path, body) in [
+        ("/cache/pairs?b=2&a=1", "b=2,a=1"),
+        ("/cache/pairs?a=1&b=2", "a=1,b=2"),
+    ] {
+        assert_eq!(get(&server, path).await, (200, None, body.to_owned()));
+    }
+    // One pair has no order to tell: cached.
+    assert_eq!(get(&server, "/cache/pairs?a=1").await.1, hit("MISS"));
+    assert_eq!(get(&server, "/cache/pairs?a=1").await.1, hit("HIT"));
 }
 
 #[tokio::test]
