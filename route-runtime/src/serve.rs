@@ -1,8 +1,10 @@
 //! Serving over TCP with every wait bounded.
 //!
 //! `axum::serve` configures no timer, so hyper's header-read timeout never fires and a client that
-//! trickles header bytes holds its connection forever. [`serve`] sets a header-read timeout and a
-//! total deadline on request bodies, normalises paths before routing, and shuts down gracefully.
+//! trickles header bytes holds its connection forever. [`serve`] sets a header-read timeout, a
+//! total deadline on request bodies and a deadline on stalled response writes (hyper has none: a
+//! client that stops reading held its connection for good), normalises paths before routing, and
+//! shuts down gracefully.
 //!
 //! hyper's header-read timeout only covers HTTP/1 heads, and only once hyper-util's `auto` builder
 //! has picked the protocol: that step waits for the 24-byte HTTP/2 preface with no timer at all,
@@ -32,8 +34,10 @@ use tower_http::timeout::DeadlineBody;
 
 use crate::normalize::NormalizePath;
 
+mod stall;
 mod watchdog;
 
+use stall::StallGuard;
 use watchdog::{Activity, Stop, Watched};
 
 /// The request body [`serve`] hands to the app: under the total body deadline
@@ -57,16 +61,19 @@ pub type ServeBody = Either<Incoming, DeadlineBody<Incoming>>;
 pub struct ServeConfig {
     header_read_timeout: Duration,
     body_deadline: Duration,
+    write_timeout: Duration,
     shutdown_grace: Duration,
     shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
 }
 
 impl Default for ServeConfig {
-    /// Headers within 10 s, bodies within 30 s, shutdown on Ctrl-C with 10 s for requests in flight.
+    /// Headers within 10 s, bodies within 30 s, no write stalled for 30 s, shutdown on Ctrl-C with
+    /// 10 s for requests in flight.
     fn default() -> Self {
         ServeConfig {
             header_read_timeout: Duration::from_secs(10),
             body_deadline: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
             shutdown: Box::pin(async {
                 if tokio::signal::ctrl_c().await.is_err() {
@@ -93,6 +100,14 @@ impl ServeConfig {
     /// runtime's body readers answer 408 Request Timeout).
     pub fn body_deadline(mut self, deadline: Duration) -> Self {
         self.body_deadline = deadline;
+        self
+    }
+
+    /// How long a response write may wait for the client to take bytes; past it, the connection
+    /// is closed (a client that stops reading would otherwise hold it, and its response, for
+    /// good). A stall deadline, not a minimum rate: each write that proceeds starts it afresh.
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = timeout;
         self
     }
 
@@ -150,6 +165,7 @@ where
     let body_deadline = config.body_deadline;
     let header_read_timeout = config.header_read_timeout;
     let grace = config.shutdown_grace;
+    let write_timeout = config.write_timeout;
     let service = tower::ServiceBuilder::new()
         .map_request(move |request: Request<Incoming>| {
             request.map(|body| {
@@ -198,7 +214,10 @@ where
             activity: activity.clone(),
         });
         let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), hyper_service)
+            .serve_connection_with_upgrades(
+                TokioIo::new(StallGuard::new(stream, write_timeout)),
+                hyper_service,
+            )
             .into_owned();
         // The watchdog waits in a task of its own and stops the connection through a oneshot:
         // polled beside the connection on its every wake, the shutdown signal and the timer cost

@@ -346,3 +346,56 @@ async fn an_idle_http2_connection_gets_a_goaway_and_is_closed() {
     }
     assert!(goaway, "no GOAWAY before the close: {received:?}");
 }
+
+/// Set when the endless response below is dropped: the server gave up on its client.
+static ENDLESS_DROPPED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+struct DropFlag;
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        ENDLESS_DROPPED.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_closed_at_the_write_timeout() {
+    // An endless 64 KiB-a-chunk response to a client that reads nothing: once the socket's buffers
+    // are full, every write waits; the write timeout ends the connection and drops the response.
+    let app = axum::Router::new().route(
+        "/endless",
+        get(|| async {
+            let chunks = futures_util::stream::unfold(DropFlag, |flag| async move {
+                let chunk = bytes::Bytes::from(vec![b'x'; 64 * 1024]);
+                Some((Ok::<_, std::convert::Infallible>(chunk), flag))
+            });
+            axum::body::Body::from_stream(chunks)
+        }),
+    );
+    let config = ServeConfig::default()
+        .header_read_timeout(TIMEOUT)
+        .write_timeout(TIMEOUT)
+        .shutdown_grace(GRACE);
+    let server = TestServer::start_with(app, config).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /endless HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let since = Instant::now();
+    while !ENDLESS_DROPPED.load(std::sync::atomic::Ordering::SeqCst) {
+        assert!(
+            since.elapsed() < GIVE_UP,
+            "the response to a client that reads nothing was still being written after {GIVE_UP:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The server keeps serving others.
+    let response = crate::common::client()
+        .get(server.url("/endless"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    drop(stream);
+}
