@@ -178,13 +178,10 @@ where
         })
         .service(NormalizePath::new(prepared(app)));
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    // Half-close: a client may shut its side down once the request is sent (`nc -N`, `curl
-    // --upload-file -` and the like) and still get its answer; hyper's default dropped it.
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(header_read_timeout)
-        .half_close(true);
+        .header_read_timeout(header_read_timeout);
     // Pings find a vanished HTTP/2 peer while a request is in flight (an idle connection is closed
     // by the watchdog anyway): a connection whose ping is not acknowledged in time is closed.
     builder
