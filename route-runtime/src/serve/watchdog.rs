@@ -28,7 +28,7 @@ use tower::Service;
 pub(super) struct Activity {
     state: Mutex<ActivityState>,
     /// Set by its first HTTP/1 request: from then on, nothing here to watch (read without the
-    /// lock, on every request and every wake of the connection's task).
+    /// lock, on every request and every wake of the watchdog's task).
     http1: AtomicBool,
 }
 
@@ -39,14 +39,6 @@ struct ActivityState {
     in_flight: usize,
     /// Since when `in_flight` has been 0 (the accept, at first).
     idle_since: Instant,
-}
-
-/// Why [`Idle`] completed.
-enum Idleness {
-    /// No request at all within the timeout.
-    NoRequest,
-    /// An HTTP/2 connection with no request in flight for the whole timeout.
-    Http2,
 }
 
 /// Why the watchdog stops a connection.
@@ -71,10 +63,7 @@ pub(super) fn spawn(
         let stop = tokio::select! {
             () = tx.closed() => return,
             _ = closing.changed() => Stop::Shutdown,
-            idle = activity.idle(timeout) => match idle {
-                Idleness::NoRequest => Stop::NoRequest,
-                Idleness::Http2 => Stop::IdleHttp2,
-            },
+            stop = activity.idle(timeout) => stop,
         };
         let _ = tx.send(stop);
     });
@@ -134,9 +123,9 @@ struct Idle {
 }
 
 impl Future for Idle {
-    type Output = Idleness;
+    type Output = Stop;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Idleness> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Stop> {
         loop {
             // Once HTTP/1 has produced a request there is nothing left to watch: pending for good
             // (the timer, no longer polled, wakes this task once more at most).
@@ -152,9 +141,9 @@ impl Future for Idle {
                     now + self.timeout
                 } else if state.idle_since + self.timeout <= now {
                     return Poll::Ready(if state.answered {
-                        Idleness::Http2
+                        Stop::IdleHttp2
                     } else {
-                        Idleness::NoRequest
+                        Stop::NoRequest
                     });
                 } else {
                     state.idle_since + self.timeout
