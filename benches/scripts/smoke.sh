@@ -16,6 +16,8 @@ echo "== build (release)"
 cargo build --release -p route-benches --bins
 echo "== load --smoke"
 "$BIN/load" --smoke
+echo "== load --smoke --control --only OPTIONS"
+"$BIN/load" --smoke --control --only OPTIONS
 echo "== micro --smoke"
 "$BIN/micro" --smoke
 echo "== http-instructions --smoke"

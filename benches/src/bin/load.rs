@@ -7,7 +7,7 @@
 //! ```text
 //! load [--smoke] [--duration SECS] [--rounds N] [--connections C] [--client-threads T]
 //!      [--server-threads T (default 1; 0 = one per core)] [--processes N] [--only NAME]...
-//!      [--no-pin]
+//!      [--no-pin] [--control]
 //! load --url http://127.0.0.1:3000/api/hello [--label next] [--pid PID]
 //!      [--against gen|hand|axum-serve] [--against-path /api/hello]
 //! ```
@@ -331,6 +331,8 @@ fn main() {
         Duration::from_millis(500)
     };
     let only = args_all("--only");
+    // Each kept pair as A against A (two sets of A's processes): the benchmark's own noise floor.
+    let control = std::env::args().any(|a| a == "--control");
     // Several processes of each server, taken in turn every two rounds: a process's own luck
     // (where its code and heap landed) then varies inside a run instead of between runs.
     // (Two in a smoke run, to run the turn-taking too.)
@@ -392,29 +394,41 @@ fn main() {
         if !only.is_empty() {
             pairs.retain(|p| only.iter().any(|o| p.name.contains(o.as_str())));
         }
-        // Only the kinds the kept pairs use are started (idle ones would still hold memory).
-        let kinds: Vec<&str> = ["hand", "gen", "axum-serve"]
-            .into_iter()
-            .filter(|k| pairs.iter().any(|p| p.a == *k || p.b == *k))
-            .collect();
-        for kind in &kinds {
+        if control {
+            for p in &mut pairs {
+                p.b = p.a;
+                (p.rps_target, p.p99_target) = (None, None);
+                p.name = Box::leak(format!("{} (control: A/A)", p.name).into_boxed_str());
+            }
+        }
+        // Only the kinds the kept pairs use are started (idle ones would still hold memory). A
+        // control's B side is a second set of processes of A's kind, with its own luck.
+        let mut slots: Vec<(&str, usize)> = Vec::new();
+        for p in &pairs {
+            for slot in [(p.a, 0), (p.b, usize::from(control))] {
+                if !slots.contains(&slot) {
+                    slots.push(slot);
+                }
+            }
+        }
+        for (kind, _) in &slots {
             for _ in 0..processes {
                 targets.push(spawn_server(kind, server_threads, &wrapper));
             }
         }
-        // A pair's side is the processes of its kind.
-        let index = |kind: &str| -> Vec<usize> {
-            let k = kinds
+        // A pair's side is the processes of its slot.
+        let index = |slot: (&str, usize)| -> Vec<usize> {
+            let k = slots
                 .iter()
-                .position(|k| *k == kind)
-                .unwrap_or_else(|| panic!("no {kind} server"));
+                .position(|s| *s == slot)
+                .unwrap_or_else(|| panic!("no {} server", slot.0));
             (k * processes..(k + 1) * processes).collect()
         };
         for p in pairs {
             scenarios.push(Scenario {
                 name: p.name,
-                a: index(p.a),
-                b: index(p.b),
+                a: index((p.a, 0)),
+                b: index((p.b, usize::from(control))),
                 req_a: p.req.clone(),
                 req_b: p.req,
                 rps_target: p.rps_target,
@@ -549,7 +563,7 @@ fn main() {
                 p[s] = (quantile(&side.latencies, 0.5), quantile(&side.latencies, 0.99));
                 println!(
                     "  {:<12} {:>11.0} {:>10} {:>10} {:>10} {:>8} {:>9}",
-                    if sc.a == sc.b { format!("{} ({})", targets[*i].label, if s == 0 { "A" } else { "B" }) } else { targets[*i].label.clone() },
+                    if targets[sc.a[0]].label == targets[sc.b[0]].label { format!("{} ({})", targets[*i].label, if s == 0 { "A" } else { "B" }) } else { targets[*i].label.clone() },
                     median(&side.rps),
                     fmt_ns(p[s].0 as f64),
                     fmt_ns(p[s].1 as f64),
