@@ -3,13 +3,12 @@
 //!
 //! Each test gets its own `Cache`, so tests running in parallel never share entries.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use route_runtime::cache::Cache;
 use route_runtime::{route, routes};
 
-use crate::common::{client, header, TestServer};
+use crate::common::{client, header, runs, TestServer};
 
 /// A counter per route, so each test can tell how often its handler ran.
 macro_rules! counter {
@@ -36,10 +35,6 @@ counter!(TAG_RUNS);
 counter!(PATH_RUNS);
 counter!(DYNAMIC_RUNS);
 counter!(STATIC_RUNS);
-
-fn runs(counter: &AtomicUsize) -> usize {
-    counter.load(Ordering::SeqCst)
-}
 
 #[route("/cache/hits")]
 mod hits {

@@ -13,7 +13,7 @@ use route_runtime::{route, routes};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-use crate::common::{client, TestServer};
+use crate::common::{client, eventually, TestServer};
 
 pub static LEFT_STARTS: AtomicUsize = AtomicUsize::new(0);
 pub static LEFT_DROPS: AtomicUsize = AtomicUsize::new(0);
@@ -125,14 +125,11 @@ async fn get(server: &TestServer, path: &str) -> (String, String) {
     (cache, response.text().await.expect("body"))
 }
 
-async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    for _ in 0..1000 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    assert!(done(), "timed out waiting until {what}");
+async fn wait_until(what: &str, done: impl Fn() -> bool) {
+    assert!(
+        eventually(Duration::from_secs(5), done).await,
+        "timed out waiting until {what}"
+    );
 }
 
 /// The cache's count of in-flight fills, from its `Debug`.

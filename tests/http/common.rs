@@ -100,6 +100,25 @@ pub fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
         .expect("header is text")
 }
 
+/// Polls `condition` for up to `within`.
+#[allow(dead_code)] // used by tests/http, not by every binary that includes this harness
+pub async fn eventually(within: Duration, condition: impl Fn() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    while std::time::Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    condition()
+}
+
+/// How often a route counted by `counter` has run.
+#[allow(dead_code)] // used by tests/http, not by every binary that includes this harness
+pub fn runs(counter: &std::sync::atomic::AtomicUsize) -> usize {
+    counter.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// A `tracing` writer that captures what is logged, for tests that check the logs.
 #[derive(Clone, Default)]
 pub struct Logs(Arc<Mutex<Vec<u8>>>);

@@ -3,14 +3,14 @@
 //! module's own `OPTIONS` handler), adds `Access-Control-Allow-Origin` for allowed origins only,
 //! and, with the route cache inside it, never replays one origin's CORS headers to another.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 
 use reqwest::StatusCode;
 use route_runtime::cache::Cache;
 use route_runtime::{route, routes};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::common::{client, header, TestServer};
+use crate::common::{client, header, runs, TestServer};
 
 const ALLOWED: &str = "https://allowed.example";
 const SECOND: &str = "https://second.example";
@@ -22,10 +22,6 @@ static BEHIND_CORS_OPTIONS_RUNS: AtomicUsize = AtomicUsize::new(0);
 static BARE_OPTIONS_RUNS: AtomicUsize = AtomicUsize::new(0);
 /// Runs of `cached`'s `GET` handler.
 static CACHED_RUNS: AtomicUsize = AtomicUsize::new(0);
-
-fn runs(counter: &AtomicUsize) -> usize {
-    counter.load(Ordering::SeqCst)
-}
 
 /// No `OPTIONS` export: the runtime answers `OPTIONS` with `204` and `Allow`.
 #[route("/cors/plain")]

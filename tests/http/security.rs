@@ -15,7 +15,7 @@ use route_runtime::{route, routes, ServeConfig, StatusCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::common::{client, header, Logs, TestServer};
+use crate::common::{client, eventually, header, Logs, TestServer};
 
 // ---------------------------------------------------------------------------------------------
 // Routes under test
@@ -518,18 +518,6 @@ async fn assert_still_serving(server: &TestServer) {
     .expect("the server answers");
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), "hello");
-}
-
-/// Polls `condition` for up to `within`.
-async fn eventually(within: Duration, condition: impl Fn() -> bool) -> bool {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if condition() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    condition()
 }
 
 // ---------------------------------------------------------------------------------------------
