@@ -178,8 +178,14 @@ impl Route {
         let mut config = Config::default();
         let mut user_params = None;
         for item in items {
+            reserved_elsewhere(item, &mut errors);
             match item {
                 Item::Fn(f) => {
+                    if Method::from_name(&f.sig.ident.to_string()).is_some()
+                        && has_cfg(&f.attrs, "a route handler", &mut errors)
+                    {
+                        continue;
+                    }
                     if let Some(h) = handler(f, &mut errors) {
                         if handlers.iter().any(|o: &Handler| o.method == h.method) {
                             errors.at(&f.sig.ident, "this method is defined twice");
@@ -187,7 +193,14 @@ impl Route {
                         handlers.push(h);
                     }
                 }
-                Item::Const(c) => config_const(c, &mut config, &mut errors),
+                Item::Const(c) => {
+                    let name = c.ident.to_string();
+                    let cfgd = CONFIG_NAMES.contains(&name.as_str())
+                        && has_cfg(&c.attrs, "a route config constant", &mut errors);
+                    if !cfgd {
+                        config_const(c, &mut config, &mut errors);
+                    }
+                }
                 Item::Struct(s) if s.ident == "Params" => user_params = Some(s),
                 Item::Enum(syn::ItemEnum { ident, .. })
                 | Item::Type(syn::ItemType { ident, .. })
@@ -231,6 +244,68 @@ impl Route {
             state,
             module: module.ident.clone(),
         })
+    }
+}
+
+/// `#[cfg]` on a handler or config constant: the macro reads the module before cfg does, so it
+/// would route a method, or read a constant, that the build then removes.
+/// Reports each such attribute; true when there was one.
+fn has_cfg(attrs: &[syn::Attribute], what: &str, errors: &mut Errors) -> bool {
+    let mut found = false;
+    for attr in attrs {
+        let path = attr.path();
+        if path.is_ident("cfg") || path.is_ident("cfg_attr") {
+            found = true;
+            errors.at(
+                attr,
+                format!(
+                    "`#[route]` cannot see through `#[cfg]` on {what}: it is read before cfg applies. Branch inside it instead (`if cfg!(…) {{ … }}`), or put the cfg on the whole module"
+                ),
+            );
+        }
+    }
+    found
+}
+
+/// A method or config name brought in some other way than a `fn`/`const` of the module (`pub
+/// use x as GET`, `pub static REVALIDATE`): the macro would not see it, and the route would
+/// silently lack it.
+fn reserved_elsewhere(item: &Item, errors: &mut Errors) {
+    fn names(tree: &syn::UseTree, out: &mut Vec<Ident>) {
+        match tree {
+            syn::UseTree::Path(p) => names(&p.tree, out),
+            syn::UseTree::Name(n) => out.push(n.ident.clone()),
+            syn::UseTree::Rename(r) => out.push(r.rename.clone()),
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| names(t, out)),
+            syn::UseTree::Glob(_) => {}
+        }
+    }
+    let (found, kind) = match item {
+        Item::Use(u) => {
+            let mut found = Vec::new();
+            names(&u.tree, &mut found);
+            (found, "imported")
+        }
+        Item::Static(s) => (vec![s.ident.clone()], "a `static`"),
+        _ => return,
+    };
+    for ident in found {
+        let name = ident.to_string();
+        if Method::from_name(&name).is_some() {
+            errors.at(
+                &ident,
+                format!(
+                    "`{name}` is {kind} here, and `#[route]` only routes functions defined in the module: write `pub async fn {name}(…) -> … {{ … }}` (it may call the other function)"
+                ),
+            );
+        } else if CONFIG_NAMES.contains(&name.as_str()) {
+            errors.at(
+                &ident,
+                format!(
+                    "`{name}` is {kind} here, and `#[route]` only reads config written as a `const` of the module: write `pub const {name}: … = …;`"
+                ),
+            );
+        }
     }
 }
 
@@ -317,16 +392,12 @@ fn handler(f: &ItemFn, errors: &mut Errors) -> Option<Handler> {
         }
     }
     // The body goes to the argument typed `Request` (Next's `(request, context)` order works),
-    // else to the last argument, as in axum, unless that is the `RouteContext`, which reads only
-    // the head.
+    // else to the last argument, as in axum, but for `RouteContext`, which reads only the head:
+    // `(Json<T>, RouteContext<Params>)` reads the body into the `Json`.
     let body = args
         .iter()
         .position(|a| last_ident(&a.ty).is_some_and(|i| i == "Request"))
-        .or_else(|| {
-            args.len()
-                .checked_sub(1)
-                .filter(|&last| !is_route_context(&args[last].ty))
-        });
+        .or_else(|| args.iter().rposition(|a| !is_route_context(&a.ty)));
     if let Some(i) = body {
         args[i].takes_body = true;
     }

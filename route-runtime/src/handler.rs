@@ -13,6 +13,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
+use axum::extract::OriginalUri;
 use axum::handler::Handler;
 use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -84,10 +85,14 @@ where
         self.generated_handler(method, move |mut parts: Parts, body, state, params| {
             stash_params(&mut parts, params);
             let headers = parts.headers.clone();
-            let future = f(parts, body, state);
+            // `f` runs before the run's `catch_unwind` does: a panic in it is caught here.
+            let future = std::panic::catch_unwind(AssertUnwindSafe(|| f(parts, body, state)));
             async move {
                 crate::scope::provide_headers(headers);
-                future.await
+                match future {
+                    Ok(future) => future.await,
+                    Err(panic) => panicked(&panic),
+                }
             }
         })
     }
@@ -289,7 +294,7 @@ fn prepare<S>(
         // matches `/blog/a/`, and `[id]` matches `..`, so check here too.
         match match_clean(info.segments, parts.uri.path()) {
             Some(matched) => matched,
-            None => unclean_params(info.segments, &parts.uri)?,
+            None => unclean_params(info.segments, parts)?,
         }
     } else {
         RawParams::default()
@@ -297,6 +302,10 @@ fn prepare<S>(
     let limit = info.config.body_limit.unwrap_or(DEFAULT_BODY_LIMIT);
     if info.config.body_limit.is_some() {
         parts.extensions.insert(BodyLimit(limit));
+        // The body is `Limited` below: axum's own 2 MB default must not cap a larger route limit.
+        let mut marked = axum::http::Request::new(());
+        axum::extract::DefaultBodyLimit::disable().apply(&mut marked);
+        parts.extensions.extend(marked.into_parts().0.extensions);
     }
     // A GET or HEAD body is never handed to the handler (as in Next.js).
     let body = if matches!(endpoint.method, RouteMethod::Get | RouteMethod::Head) {
@@ -315,17 +324,29 @@ fn prepare<S>(
 /// The params of a path that [`match_clean`] left (not canonical, not matching, or badly
 /// encoded), or the early answer: the rare path, out of line (and without trying the clean
 /// match again).
+///
+/// The redirect is built from the URI as the client sent it ([`OriginalUri`]): under `nest`, the
+/// request's own URI has lost the mount's prefix.
 #[cold]
-fn unclean_params(segments: &[Segment], uri: &Uri) -> Result<RawParams, Box<Response>> {
-    match match_unclean(segments, uri.path()) {
+fn unclean_params(segments: &[Segment], parts: &Parts) -> Result<RawParams, Box<Response>> {
+    match match_unclean(segments, parts.uri.path()) {
         Ok(PathMatch::Matched(matched)) => Ok(matched),
         Ok(PathMatch::NotCanonical) => Err(Box::new(
-            normalize::canonical_redirect(uri)
+            normalize::canonical_redirect(original_uri(parts))
                 .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response()),
         )),
         Ok(PathMatch::NoMatch) => Err(Box::new(StatusCode::NOT_FOUND.into_response())),
         Err(e) => Err(Box::new(RouteError::from_param_error(&e).into_response())),
     }
+}
+
+/// The URI the client sent: axum's [`OriginalUri`] (set by the outermost router, before `nest`
+/// strips its prefix), or the request's own.
+pub(crate) fn original_uri(parts: &Parts) -> &Uri {
+    parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(&parts.uri, |original| &original.0)
 }
 
 pin_project_lite::pin_project! {
@@ -466,8 +487,14 @@ impl Finish {
 /// The answer to a handler's panic: `500`, the panic logged (never sent to the client).
 #[cold]
 fn panicked(panic: &Box<dyn Any + Send>) -> Response {
+    panic_error(panic).into_response()
+}
+
+/// A panic as the error it answers with: an empty `500`, the panic logged.
+#[cold]
+pub(crate) fn panic_error(panic: &Box<dyn Any + Send>) -> RouteError {
     tracing::error!(panic = panic_message(panic), "route handler panicked");
-    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    RouteError::status_only(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// Marks a response whose handler read headers, cookies or the body: it must not be cached.

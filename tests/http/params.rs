@@ -221,3 +221,65 @@ fn generated_params_serialize_like_nextjs() {
         json!({ "slug": ["a"] })
     );
 }
+
+/// A param type whose parser has a bug on short input.
+pub struct Code(pub String);
+
+impl std::str::FromStr for Code {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Code(s[..2].to_owned()))
+    }
+}
+
+#[route("/panics/lone/[code]")]
+mod lone_context {
+    use route_runtime::RouteContext;
+
+    pub struct Params {
+        pub code: super::Code,
+    }
+
+    pub async fn GET(ctx: RouteContext<Params>) -> String {
+        ctx.params.code.0
+    }
+}
+
+#[route("/panics/pair/[code]")]
+mod paired_context {
+    use route_runtime::{Request, RouteContext};
+
+    pub struct Params {
+        pub code: super::Code,
+    }
+
+    pub async fn GET(_req: Request, ctx: RouteContext<Params>) -> String {
+        ctx.params.code.0
+    }
+}
+
+/// A lone `RouteContext` is built before the handler's future exists: a panic there is a `500`
+/// too, never a dropped connection, and the server keeps serving.
+#[tokio::test]
+async fn a_panicking_param_parser_is_a_500_whatever_the_handler_takes() {
+    let server = TestServer::start(routes![lone_context, paired_context].into_router()).await;
+    for path in ["/panics/lone/x", "/panics/pair/x"] {
+        let response = client()
+            .get(server.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: no response: {e:?}"));
+        assert_eq!(
+            response.status(),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{path}"
+        );
+        assert_eq!(response.text().await.unwrap(), "", "{path}");
+    }
+    for path in ["/panics/lone/abc", "/panics/pair/abc"] {
+        let response = server.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.text().await.unwrap(), "ab", "{path}");
+    }
+}

@@ -906,3 +906,78 @@ async fn route_error_new_answers_its_status_with_a_json_message() {
     assert_eq!(header(&response, "content-type"), "application/json");
     assert_eq!(response.text().await.unwrap(), r#"{"error":"msg"}"#);
 }
+
+#[route("/limits/large-string")]
+mod large_limit_string {
+    pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+    pub async fn POST(body: String) -> String {
+        body.len().to_string()
+    }
+}
+
+#[route("/limits/large-request")]
+mod large_limit_request {
+    use route_runtime::{Request, RouteError};
+
+    pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+    pub async fn POST(request: Request) -> Result<String, RouteError> {
+        Ok(request.text().await?.len().to_string())
+    }
+}
+
+/// A `BODY_LIMIT` above axum's 2 MB default binds axum's extractors as it binds `Request`'s
+/// readers: they take 3 MiB, and refuse what is over the route's limit.
+#[tokio::test]
+async fn a_body_limit_above_axums_default_binds_axum_extractors_too() {
+    let app = routes![large_limit_string, large_limit_request].into_router();
+    let server = TestServer::start(app).await;
+    let body = "x".repeat(3 * 1024 * 1024);
+    for path in ["/limits/large-request", "/limits/large-string"] {
+        let response = client()
+            .post(server.url(path))
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.text().await.unwrap(), body.len().to_string());
+    }
+    let over = "x".repeat(8 * 1024 * 1024 + 1);
+    for path in ["/limits/large-request", "/limits/large-string"] {
+        let response = client()
+            .post(server.url(path))
+            .body(over.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+    }
+}
+
+#[route("/bodies/before-context/[id]")]
+mod body_before_context {
+    use route_runtime::{Json, RouteContext};
+    use serde_json::Value;
+
+    pub async fn POST(Json(body): Json<Value>, ctx: RouteContext<Params>) -> Json<Value> {
+        Json(serde_json::json!({ "id": ctx.params.id, "body": body }))
+    }
+}
+
+/// Without a `Request` argument, the body goes to the last argument that is not the
+/// `RouteContext` (which reads only the head).
+#[tokio::test]
+async fn a_body_extractor_may_come_before_the_route_context() {
+    let server = TestServer::start(routes![body_before_context].into_router()).await;
+    let response = client()
+        .post(server.url("/bodies/before-context/7"))
+        .json(&json!({"a": [1, 2]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body, json!({"id": "7", "body": {"a": [1, 2]}}));
+}

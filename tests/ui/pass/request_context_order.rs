@@ -1,5 +1,5 @@
-//! Next.js's `(request, context)` argument order, the body extractor not last, and every segment
-//! config constant.
+//! Next.js's `(request, context)` argument order, the body extractor before the `RouteContext`,
+//! and every segment config constant.
 use route_runtime::request::Request;
 use route_runtime::route;
 
@@ -27,6 +27,15 @@ mod item {
 
     pub async fn PUT(_request: Request, _headers: HeaderMap, ctx: RouteContext<Params>) -> String {
         ctx.params.id
+    }
+
+    // Without a `Request`, the body goes to the last argument that is not the `RouteContext`.
+    pub async fn PATCH(Json(body): Json<Vec<String>>, ctx: RouteContext<Params>) -> String {
+        body.concat() + &ctx.params.id
+    }
+
+    pub async fn DELETE(_headers: HeaderMap, body: String, ctx: RouteContext<Params>) -> String {
+        body + &ctx.params.id
     }
 
     // Helpers that are not named after a method are left alone.
