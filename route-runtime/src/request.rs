@@ -86,7 +86,12 @@ pub struct Request {
 }
 
 impl fmt::Debug for Request {
+    /// Prints the headers and the query as received: a read of both, as for the cache.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        record(RequestData::Headers);
+        if self.uri.query().is_some() {
+            record(RequestData::RawQuery);
+        }
         f.debug_struct("Request")
             .field("method", &self.method)
             .field("uri", &self.uri)
@@ -133,8 +138,12 @@ impl Request {
         &self.method
     }
 
-    /// The request target as received (path and query, still percent-encoded).
+    /// The request target as received (path and query, still percent-encoded). With a query,
+    /// reading it makes the response uncacheable, as [`url`](Self::url) does.
     pub fn uri(&self) -> &Uri {
+        if self.uri.query().is_some() {
+            record(RequestData::RawQuery);
+        }
         &self.uri
     }
 
@@ -552,10 +561,23 @@ fn multipart_error(error: multer::Error) -> RouteError {
 }
 
 /// The parsed URL of a request (Next.js's `request.nextUrl`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct NextUrl {
     pathname: String,
     query: Option<String>,
+}
+
+impl fmt::Debug for NextUrl {
+    /// Prints the query as received: a read of it, as [`search`](Self::search) is.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.query.as_deref().is_some_and(|q| !q.is_empty()) {
+            record(RequestData::RawQuery);
+        }
+        f.debug_struct("NextUrl")
+            .field("pathname", &self.pathname)
+            .field("query", &self.query)
+            .finish()
+    }
 }
 
 impl NextUrl {
@@ -593,9 +615,18 @@ impl NextUrl {
 /// assert_eq!(params.get_all("tag"), ["a", "b"]);
 /// assert_eq!(params.get("plus").as_deref(), Some("a b"));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct SearchParams {
     pairs: Vec<(String, String)>,
+}
+
+impl fmt::Debug for SearchParams {
+    /// Prints the pairs in order: a read of that order, as [`iter`](Self::iter) is.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SearchParams")
+            .field("pairs", &self.iter().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl SearchParams {

@@ -5,11 +5,13 @@ mod common;
 
 mod cache;
 mod cache_bounds;
+mod cache_consistency;
 mod cookies;
 mod cors;
 mod helpers_over_http;
 mod methods;
 mod navigation;
+mod nested;
 mod params;
 mod request;
 mod responses;

@@ -121,7 +121,7 @@ impl MemoryCache {
         state.lru.insert(tick, key.clone());
         state
             .by_path
-            .entry(key.path.clone())
+            .entry(key.invalidation_path())
             .or_default()
             .insert(key.clone());
         for tag in &entry.tags {
@@ -159,8 +159,9 @@ impl MemoryCache {
     }
 
     fn invalidate_path_now(&self, path: &str) {
+        let path = super::normalise_path(path);
         let mut state = self.lock();
-        if let Some(keys) = state.by_path.remove(path) {
+        if let Some(keys) = state.by_path.remove(&path) {
             for key in keys {
                 state.remove(&key);
             }
@@ -185,10 +186,11 @@ impl State {
         };
         self.bytes = self.bytes.saturating_sub(slot.size);
         self.lru.remove(&slot.tick);
-        if let Some(keys) = self.by_path.get_mut(&key.path) {
+        let path = key.invalidation_path();
+        if let Some(keys) = self.by_path.get_mut(&path) {
             keys.remove(key);
             if keys.is_empty() {
-                self.by_path.remove(&key.path);
+                self.by_path.remove(&path);
             }
         }
         for tag in &slot.entry.tags {
@@ -315,7 +317,7 @@ mod tests {
         let indexed: usize = state.by_path.values().map(HashSet::len).sum();
         assert_eq!(indexed, state.entries.len());
         for (k, slot) in &state.entries {
-            assert!(state.by_path[&k.path].contains(k));
+            assert!(state.by_path[&k.invalidation_path()].contains(k));
             for tag in &slot.entry.tags {
                 assert!(state.by_tag[tag].contains(k));
             }

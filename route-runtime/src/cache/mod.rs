@@ -20,12 +20,12 @@ mod memory;
 mod store;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
@@ -68,6 +68,9 @@ struct Inner {
     regenerating: Mutex<HashSet<CacheKey>>,
     max_entry_bytes: usize,
     store_timeout: Duration,
+    fill_timeout: Duration,
+    /// Invalidations made through any `Cache` over this store (see `Cache::store_if_cacheable`).
+    invalidations: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Cache {
@@ -75,6 +78,7 @@ impl std::fmt::Debug for Cache {
         f.debug_struct("Cache")
             .field("max_entry_bytes", &self.inner.max_entry_bytes)
             .field("store_timeout", &self.inner.store_timeout)
+            .field("fill_timeout", &self.inner.fill_timeout)
             // Fills running or waited for now: none once every request has left (rule 7).
             .field("in_flight", &lock(&self.inner.inflight).len())
             .field("regenerating", &lock(&self.inner.regenerating).len())
@@ -105,6 +109,8 @@ impl Cache {
                 regenerating: Mutex::default(),
                 max_entry_bytes: 8 * 1024 * 1024,
                 store_timeout: Duration::from_secs(1),
+                fill_timeout: Duration::from_secs(10),
+                invalidations: Arc::default(),
             }),
         }
     }
@@ -116,6 +122,8 @@ impl Cache {
             regenerating: Mutex::default(),
             max_entry_bytes: self.inner.max_entry_bytes,
             store_timeout: self.inner.store_timeout,
+            fill_timeout: self.inner.fill_timeout,
+            invalidations: Arc::clone(&self.inner.invalidations),
         };
         f(&mut inner);
         OWN_CACHES.store(true, Ordering::Relaxed);
@@ -134,6 +142,13 @@ impl Cache {
         self.with(|inner| inner.store_timeout = timeout)
     }
 
+    /// How long a fill waits for a response's whole body (at most the route's `MAX_DURATION`,
+    /// 10 s by default). Past it, the response is sent as it comes (what was read, then the rest)
+    /// and not stored: a stream that stalls never holds its request, or those waiting on its key.
+    pub fn fill_timeout(self, timeout: Duration) -> Self {
+        self.with(|inner| inner.fill_timeout = timeout)
+    }
+
     /// The process-wide cache used by routes that were not given one with
     /// [`Routes::with_cache`](crate::Routes::with_cache).
     pub fn global() -> &'static Cache {
@@ -141,14 +156,29 @@ impl Cache {
         GLOBAL.get_or_init(|| Cache::over(MemoryCache::default()))
     }
 
-    /// Makes the next request for `path` (any query) regenerate.
+    /// Makes the next request for `path` (any query, any spelling: `/team/%61dmin` is
+    /// `/team/admin`) regenerate. A render that began before the call is not stored.
     pub async fn revalidate_path(&self, path: &str) -> Result<(), CacheError> {
-        self.bounded(self.inner.store.invalidate_path(path)).await
+        self.invalidated();
+        let path = normalise_path(path);
+        self.bounded(self.inner.store.invalidate_path(&path)).await
     }
 
-    /// Makes the next request for every entry tagged `tag` regenerate.
+    /// Makes the next request for every entry tagged `tag` regenerate. A render that began
+    /// before the call is not stored.
     pub async fn revalidate_tag(&self, tag: &str) -> Result<(), CacheError> {
+        self.invalidated();
         self.bounded(self.inner.store.invalidate_tag(tag)).await
+    }
+
+    /// Counts an invalidation, before the store carries it out (see `store_if_cacheable`).
+    fn invalidated(&self) {
+        self.inner.invalidations.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The invalidations counted so far: a render reads it when it begins.
+    fn epoch(&self) -> u64 {
+        self.inner.invalidations.load(Ordering::SeqCst)
     }
 
     async fn bounded<T>(&self, call: CacheFuture<'_, T>) -> Result<T, CacheError> {
@@ -181,13 +211,27 @@ impl Cache {
         params: RawParams,
         state: S,
     ) -> Response {
-        let key = cache_key(&parts.uri, info.config.dynamic == Dynamic::ForceStatic);
+        // The URI as the client sent it: under `nest`, the request's own has lost the mount's
+        // prefix, and two mounts of one pattern would share (and invalidate) one entry.
+        let key = cache_key(
+            crate::handler::original_uri(&parts),
+            info.config.dynamic == Dynamic::ForceStatic,
+        );
+        let head = parts.method == Method::HEAD;
         if let Some(entry) = self.lookup(&key).await {
             if !entry.is_stale_at(SystemTime::now()) {
                 return entry_response(entry, "HIT");
             }
+            let mut parts = parts;
+            // The entry is a `GET`'s: so is its regeneration, whatever request found it stale.
+            parts.method = Method::GET;
             self.regenerate_in_background(info, handler, key, parts, params, state);
             return entry_response(entry, "STALE");
+        }
+        if head {
+            // A `GET` handler may answer a `HEAD` without its body (rule 4: never stored). It
+            // answers this one; the next `GET` fills the entry.
+            return handler(parts, Body::empty(), state, params).await;
         }
         // Boxed: the fill is most of this future's size, and a hit's future then stays small
         // enough for the allocator's fast path (at 2.5 KiB it was not).
@@ -208,6 +252,7 @@ impl Cache {
         let lifetime = info.config.cache_lifetime().flatten();
         // Left on every exit, a dropped future's included (see `Flight`).
         let flight = Flight::join(&self.inner.inflight, key);
+        let epoch = self.epoch();
         let mut own = None;
         let fill = flight
             .cell()
@@ -217,8 +262,9 @@ impl Cache {
                 let (own, key) = (&mut own, &flight.key);
                 async move {
                     let response = handler(parts, Body::empty(), state, params).await;
-                    let (response, entry) =
-                        self.store_if_cacheable(key, info, lifetime, response).await;
+                    let (response, entry) = self
+                        .store_if_cacheable(key, info, lifetime, epoch, response)
+                        .await;
                     *own = Some(response);
                     entry
                 }
@@ -253,12 +299,13 @@ impl Cache {
         // Cleared on every exit: done, or the task dropped (a runtime shutting down).
         let regeneration = Regeneration { cache: self, key };
         let lifetime = info.config.cache_lifetime().flatten();
+        let epoch = regeneration.cache.epoch();
         tokio::spawn(async move {
             let response = handler(parts, Body::empty(), state, params).await;
             let status = response.status();
             let (cache, key) = (&regeneration.cache, &regeneration.key);
             let (_, entry) = cache
-                .store_if_cacheable(key, info, lifetime, response)
+                .store_if_cacheable(key, info, lifetime, epoch, response)
                 .await;
             if entry.is_none() {
                 tracing::warn!(
@@ -271,20 +318,28 @@ impl Cache {
     }
 
     /// Stores `response` when it may be shared, and returns it (with cache headers when stored).
+    /// `epoch` is what [`Self::epoch`] read when the render began.
     async fn store_if_cacheable(
         &self,
         key: &CacheKey,
         info: &'static RouteInfo,
         lifetime: Option<Duration>,
+        epoch: u64,
         response: Response,
     ) -> (Response, Fill) {
         if !is_shareable(&response) {
             return (response, None);
         }
         let (parts, body) = response.into_parts();
-        let body = match collect_bounded(body, self.inner.max_entry_bytes).await {
+        let wait = info
+            .config
+            .max_duration()
+            .map_or(self.inner.fill_timeout, |max| {
+                max.min(self.inner.fill_timeout)
+            });
+        let body = match collect_bounded(body, self.inner.max_entry_bytes, wait).await {
             Collected::Whole(bytes) => bytes,
-            Collected::TooLarge(body) | Collected::Failed(body) => {
+            Collected::TooLarge(body) | Collected::Failed(body) | Collected::TooSlow(body) => {
                 return (Response::from_parts(parts, body), None);
             }
         };
@@ -303,8 +358,21 @@ impl Cache {
             revalidate_secs: lifetime.map(|d| d.as_secs()),
             tags: info.config.tags.iter().map(|t| t.to_string()).collect(),
         };
+        if self.epoch() != epoch {
+            // Rendered from data an invalidation since has declared old.
+            return (Response::from_parts(parts, Body::from(body)), None);
+        }
         if let Err(error) = self.bounded(self.inner.store.set(key, entry.clone())).await {
             tracing::warn!(%error, "cache write failed; the response is served uncached");
+            return (Response::from_parts(parts, Body::from(body)), None);
+        }
+        if self.epoch() != epoch {
+            // An invalidation came in during the write, and may have run before it: run it again
+            // for this entry (an invalidation counts itself before it runs).
+            let path = key.invalidation_path();
+            if let Err(error) = self.bounded(self.inner.store.invalidate_path(&path)).await {
+                tracing::warn!(%error, "cache invalidation after a racing write failed");
+            }
             return (Response::from_parts(parts, Body::from(body)), None);
         }
         let entry = Arc::new(entry);
@@ -427,14 +495,25 @@ enum Collected {
     Whole(Bytes),
     TooLarge(Body),
     Failed(Body),
+    TooSlow(Body),
 }
 
-/// Reads a body up to `max` bytes; past it, gives back a body that replays what was read and then
-/// streams the rest, so nothing is lost.
-async fn collect_bounded(body: Body, max: usize) -> Collected {
+/// Reads a body up to `max` bytes and for at most `wait`; past either, gives back a body that
+/// replays what was read and then streams the rest, so nothing is lost.
+async fn collect_bounded(body: Body, max: usize, wait: Duration) -> Collected {
+    let deadline = tokio::time::Instant::now() + wait;
     let mut stream = body.into_data_stream();
     let mut buf = BytesMut::new();
-    while let Some(chunk) = stream.next().await {
+    loop {
+        let Ok(next) = tokio::time::timeout_at(deadline, stream.next()).await else {
+            tracing::warn!(
+                waited_ms = wait.as_millis() as u64,
+                "response body not complete in time while filling the cache; not stored"
+            );
+            let head = futures_util::stream::once(async move { Ok(buf.freeze()) });
+            return Collected::TooSlow(Body::from_stream(head.chain(stream)));
+        };
+        let Some(chunk) = next else { break };
         match chunk {
             Ok(chunk) => {
                 buf.extend_from_slice(&chunk);
@@ -576,6 +655,21 @@ fn normalise_query(query: &str) -> String {
         normalised.extend(percent_encode(name, QUERY_KEEP));
         normalised.push('=');
         normalised.extend(percent_encode(value, QUERY_KEEP));
+    }
+    normalised
+}
+
+/// A path as invalidation reads it: each segment percent-decoded to bytes and re-encoded
+/// canonically (unreserved bytes as themselves, every other byte as upper-case `%XX`). Injective
+/// on the decoded segments, which are what a route's params are: `%2F` stays inside its segment.
+pub(crate) fn normalise_path(path: &str) -> String {
+    let mut normalised = String::with_capacity(path.len());
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            normalised.push('/');
+        }
+        let decoded: Vec<u8> = percent_decode(segment.as_bytes()).collect();
+        normalised.extend(percent_encode(&decoded, QUERY_KEEP));
     }
     normalised
 }

@@ -55,6 +55,21 @@ impl CacheKey {
     pub fn as_string(&self) -> String {
         format!("{}\n{}\n{}", self.method, self.path, self.query)
     }
+
+    /// The path under which [`CacheHandler::invalidate_path`] finds this key: every spelling of
+    /// one path has the same (`/team/%61dmin` and `/team/admin` are `/team/admin`). Keys stay
+    /// exact (a handler can read the path as it was spelled); invalidation must reach them all.
+    ///
+    /// ```
+    /// use route_runtime::cache::CacheKey;
+    ///
+    /// let key = |path: &str| CacheKey { method: "GET".into(), path: path.into(), query: String::new() };
+    /// assert_eq!(key("/team/%61dmin").invalidation_path(), "/team/admin");
+    /// assert_eq!(key("/a%2fb/c d").invalidation_path(), "/a%2Fb/c%20d");
+    /// ```
+    pub fn invalidation_path(&self) -> String {
+        super::normalise_path(&self.path)
+    }
 }
 
 /// A stored response. Serialisable, so that a store shared by several server instances (Redis,
@@ -109,7 +124,8 @@ pub trait CacheHandler: Send + Sync + 'static {
     fn get<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, Option<CacheEntry>>;
     /// Stores `entry` at `key`, replacing what was there.
     fn set<'a>(&'a self, key: &'a CacheKey, entry: CacheEntry) -> CacheFuture<'a, ()>;
-    /// Drops every entry whose key has this canonical `path` (any query).
+    /// Drops every entry whose key's [`invalidation_path`](CacheKey::invalidation_path) is
+    /// `path` (any query). The runtime passes `path` in that form already.
     fn invalidate_path<'a>(&'a self, path: &'a str) -> CacheFuture<'a, ()>;
     /// Drops every entry carrying `tag`.
     fn invalidate_tag<'a>(&'a self, tag: &'a str) -> CacheFuture<'a, ()>;

@@ -1,0 +1,255 @@
+//! What the cache stores must be what a `GET` of that resource answers, now: a `HEAD` never fills
+//! an entry, reading the raw query through `uri()` is a read, `revalidate_path` reaches every
+//! spelling of a path, a render begun before an invalidation is not stored after it, and a
+//! stream that stalls is not waited for without end.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use route_runtime::cache::Cache;
+use route_runtime::{route, routes};
+
+use crate::common::{client, eventually, runs, TestServer};
+
+async fn get(server: &TestServer, path: &str) -> (String, String) {
+    let response = client()
+        .get(server.url(path))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200, "{path}");
+    let cache = response
+        .headers()
+        .get("x-nextjs-cache")
+        .map_or("-", |v| v.to_str().unwrap())
+        .to_owned();
+    (cache, response.text().await.expect("body"))
+}
+
+/// A `GET` handler that skips the body for `HEAD`, as axum's docs suggest.
+#[route("/consistency/head-aware")]
+mod head_aware {
+    use route_runtime::Method;
+
+    pub const REVALIDATE: u64 = 1;
+
+    pub async fn GET(method: Method) -> String {
+        if method == Method::HEAD {
+            String::new()
+        } else {
+            format!("the full body ({method})")
+        }
+    }
+}
+
+/// A `HEAD` miss is answered but not stored; a stale entry found by a `HEAD` regenerates as a
+/// `GET` (rule 4: no empty `HEAD` bodies in the cache).
+#[tokio::test]
+async fn a_head_request_never_fills_the_get_entry() {
+    let app = routes![head_aware]
+        .with_cache(Cache::default())
+        .into_router();
+    let server = TestServer::start(app).await;
+    let head = client()
+        .head(server.url("/consistency/head-aware"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    let full = "the full body (GET)".to_owned();
+    assert_eq!(
+        get(&server, "/consistency/head-aware").await,
+        ("MISS".into(), full.clone())
+    );
+    // Stale: the `HEAD` is answered from the entry, and the regeneration it starts is a `GET`.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let head = client()
+        .head(server.url("/consistency/head-aware"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.headers()["x-nextjs-cache"], "STALE");
+    for _ in 0..50 {
+        let (cache, body) = get(&server, "/consistency/head-aware").await;
+        assert_eq!(body, full, "x-nextjs-cache: {cache}");
+        if cache == "HIT" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the regeneration never stored the GET body");
+}
+
+#[route("/consistency/uri")]
+mod raw_uri {
+    use route_runtime::Request;
+
+    pub const REVALIDATE: u64 = 60;
+
+    pub async fn GET(request: Request) -> String {
+        format!("query as written: {}", request.uri().query().unwrap_or(""))
+    }
+}
+
+/// `Request::uri()` hands over the query as written, which the key normalises: a read.
+#[tokio::test]
+async fn reading_the_query_through_uri_is_not_cached() {
+    let app = routes![raw_uri].with_cache(Cache::default()).into_router();
+    let server = TestServer::start(app).await;
+    assert_eq!(
+        get(&server, "/consistency/uri?q=%41").await,
+        ("-".into(), "query as written: q=%41".into())
+    );
+    assert_eq!(
+        get(&server, "/consistency/uri?q=A").await,
+        ("-".into(), "query as written: q=A".into())
+    );
+}
+
+pub static TEAM_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+#[route("/consistency/team/[team]")]
+mod team {
+    use route_runtime::{Revalidate, RouteContext};
+    use std::sync::atomic::Ordering;
+
+    pub const REVALIDATE: Revalidate = Revalidate::Forever;
+
+    pub async fn GET(ctx: RouteContext<Params>) -> String {
+        let n = super::TEAM_RUNS.fetch_add(1, Ordering::SeqCst) + 1;
+        format!("team {} render {n}", ctx.params.team)
+    }
+}
+
+/// Keys stay exact (each spelling its own entry), but invalidating a path reaches every spelling
+/// of it: a client cannot pin stale content under `%61dmin`.
+#[tokio::test]
+async fn revalidate_path_reaches_every_spelling_of_the_path() {
+    let cache = Cache::default();
+    let app = routes![team].with_cache(cache.clone()).into_router();
+    let server = TestServer::start(app).await;
+    assert_eq!(
+        get(&server, "/consistency/team/admin").await.1,
+        "team admin render 1"
+    );
+    assert_eq!(
+        get(&server, "/consistency/team/%61dmin").await.1,
+        "team admin render 2"
+    );
+    assert_eq!(get(&server, "/consistency/team/%61dmin").await.0, "HIT");
+    cache
+        .revalidate_path("/consistency/team/admin")
+        .await
+        .unwrap();
+    assert_eq!(get(&server, "/consistency/team/%61dmin").await.0, "MISS");
+    assert_eq!(get(&server, "/consistency/team/admin").await.0, "MISS");
+    // And the other way round, in any spelling.
+    cache
+        .revalidate_path("/consistency/team/%61%64min")
+        .await
+        .unwrap();
+    assert_eq!(get(&server, "/consistency/team/admin").await.0, "MISS");
+    assert_eq!(runs(&TEAM_RUNS), 5);
+}
+
+pub static RACE_DATA: AtomicUsize = AtomicUsize::new(1);
+pub static RACE_RUNS: AtomicUsize = AtomicUsize::new(0);
+pub static RACE_OPEN: AtomicBool = AtomicBool::new(false);
+
+#[route("/consistency/race")]
+mod race {
+    use std::sync::atomic::Ordering;
+
+    pub const REVALIDATE: u64 = 1;
+
+    pub async fn GET() -> String {
+        let n = super::RACE_RUNS.fetch_add(1, Ordering::SeqCst) + 1;
+        let data = super::RACE_DATA.load(Ordering::SeqCst);
+        if n == 2 {
+            // The background regeneration: a slow upstream.
+            while !super::RACE_OPEN.load(Ordering::SeqCst) {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+        format!("data {data}")
+    }
+}
+
+/// A regeneration that read the data before `revalidate_path` does not store it after.
+#[tokio::test]
+async fn a_render_begun_before_an_invalidation_is_not_stored_after_it() {
+    let cache = Cache::default();
+    let app = routes![race].with_cache(cache.clone()).into_router();
+    let server = TestServer::start(app).await;
+    assert_eq!(
+        get(&server, "/consistency/race").await,
+        ("MISS".into(), "data 1".into())
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        get(&server, "/consistency/race").await,
+        ("STALE".into(), "data 1".into())
+    );
+    assert!(eventually(Duration::from_secs(3), || runs(&RACE_RUNS) == 2).await);
+    RACE_DATA.store(2, Ordering::SeqCst);
+    cache.revalidate_path("/consistency/race").await.unwrap();
+    assert_eq!(
+        get(&server, "/consistency/race").await,
+        ("MISS".into(), "data 2".into())
+    );
+    // The old regeneration finishes now, with data 1.
+    RACE_OPEN.store(true, Ordering::SeqCst);
+    assert!(
+        eventually(Duration::from_secs(3), || {
+            format!("{:?}", cache).contains("regenerating: 0")
+        })
+        .await
+    );
+    assert_eq!(
+        get(&server, "/consistency/race").await,
+        ("HIT".into(), "data 2".into())
+    );
+}
+
+#[route("/consistency/stream")]
+mod stalled_stream {
+    use route_runtime::response::{stream, StreamResponse};
+    use std::convert::Infallible;
+
+    pub const REVALIDATE: u64 = 60;
+    pub const MAX_DURATION: u64 = 1;
+
+    pub async fn GET() -> StreamResponse {
+        let first = futures_util::stream::once(async { Ok::<_, Infallible>("first chunk\n") });
+        // An upstream that stalls after its first chunk.
+        stream(futures_util::StreamExt::chain(
+            first,
+            futures_util::stream::pending(),
+        ))
+    }
+}
+
+/// A fill waits for the whole body only so long: past the route's `MAX_DURATION`, what was read
+/// is sent and the rest streamed, unstored.
+#[tokio::test]
+async fn a_stalled_stream_is_not_waited_for_without_end() {
+    let app = routes![stalled_stream]
+        .with_cache(Cache::default())
+        .into_router();
+    let server = TestServer::start(app).await;
+    let response = tokio::time::timeout(
+        Duration::from_secs(4),
+        client().get(server.url("/consistency/stream")).send(),
+    )
+    .await
+    .expect("a response head within 4 s (MAX_DURATION = 1)")
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("x-nextjs-cache").is_none());
+    let mut response = response;
+    let chunk = tokio::time::timeout(Duration::from_secs(2), response.chunk())
+        .await
+        .expect("the first chunk")
+        .unwrap();
+    assert_eq!(chunk.as_deref(), Some(&b"first chunk\n"[..]));
+}
