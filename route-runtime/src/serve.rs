@@ -13,6 +13,9 @@
 //! the preface, or a preface and SETTINGS but no HEADERS) is closed, and so is an HTTP/2 connection
 //! with no request in flight for that long (after a GOAWAY). HTTP/1 after its first request is left
 //! to hyper's own timer, which already closes an idle keep-alive connection at the same timeout.
+//! The watchdog also closes an HTTP/2 connection whose response has waited on the client for
+//! longer than the write timeout: a client that reads the socket but never opens its flow-control
+//! window keeps the socket moving, and the socket's own stall guard never fires.
 
 use std::any::Any;
 use std::convert::Infallible;
@@ -222,7 +225,12 @@ where
         // The watchdog waits in a task of its own and stops the connection through a oneshot:
         // polled beside the connection on its every wake, the shutdown signal and the timer cost
         // ~150 instructions a request.
-        let stop = watchdog::spawn(activity, header_read_timeout, closing_rx.clone());
+        let stop = watchdog::spawn(
+            activity,
+            header_read_timeout,
+            write_timeout,
+            closing_rx.clone(),
+        );
         // Held until the connection ends: the shutdown waits for every one to be dropped.
         let closing_rx = closing_rx.clone();
         tokio::spawn(async move {
@@ -234,6 +242,11 @@ where
                     Ok(Stop::NoRequest) => {
                         // Nothing was ever answered here: close without further ado.
                         tracing::debug!("no request within the header-read timeout; closing");
+                        return;
+                    }
+                    Ok(Stop::StalledHttp2) => {
+                        // As a stalled HTTP/1 write: the client is not taking what it asked for.
+                        tracing::debug!("HTTP/2 response stalled past the write timeout; closing");
                         return;
                     }
                     Ok(Stop::IdleHttp2) => tracing::debug!("idle HTTP/2 connection; sending GOAWAY"),

@@ -402,3 +402,84 @@ async fn a_client_that_stops_reading_is_closed_at_the_write_timeout() {
     assert_eq!(response.status(), 200);
     drop(stream);
 }
+
+/// Dropped with the HTTP/2 endless response's body.
+static H2_ENDLESS_DROPPED: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+struct H2DropFlag;
+
+impl Drop for H2DropFlag {
+    fn drop(&mut self) {
+        H2_ENDLESS_DROPPED.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// An HTTP/2 client that reads the socket (and answers pings) but never opens its flow-control
+/// window: the socket keeps moving, so only the watchdog sees the response waiting on the
+/// client. Past the write timeout the connection is closed and the response dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http2_client_that_never_opens_its_window_is_closed_at_the_write_timeout() {
+    let app = axum::Router::new()
+        .route("/hello", get(|| async { "hello" }))
+        .route(
+            "/endless",
+            get(|| async {
+                let chunks = futures_util::stream::unfold(H2DropFlag, |flag| async move {
+                    let chunk = bytes::Bytes::from(vec![b'x'; 16 * 1024]);
+                    Some((Ok::<_, std::convert::Infallible>(chunk), flag))
+                });
+                axum::body::Body::from_stream(chunks)
+            }),
+        );
+    let config = ServeConfig::default()
+        .header_read_timeout(TIMEOUT)
+        .write_timeout(TIMEOUT)
+        .shutdown_grace(GRACE);
+    let server = TestServer::start_with(app, config).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(PREFACE).await.unwrap();
+    stream.write_all(SETTINGS).await.unwrap();
+    stream.write_all(SETTINGS_ACK).await.unwrap();
+    stream.write_all(&get_request(1, "/endless")).await.unwrap();
+    let since = Instant::now();
+    let mut received = 0;
+    let closed = loop {
+        let Ok(frame) = tokio::time::timeout(GIVE_UP, read_frame(&mut stream)).await else {
+            break false;
+        };
+        let Some(frame) = frame else { break true };
+        match frame.kind {
+            DATA => received += frame.payload.len(),
+            // PING without ACK: acknowledge it, as a live client does.
+            0x6 if frame.flags & 0x1 == 0 => {
+                let mut ack = vec![0, 0, 8, 0x6, 0x1, 0, 0, 0, 0];
+                ack.extend_from_slice(&frame.payload);
+                stream.write_all(&ack).await.unwrap();
+            }
+            _ => {}
+        }
+        if since.elapsed() > GIVE_UP {
+            break false;
+        }
+    };
+    assert!(
+        closed && H2_ENDLESS_DROPPED.load(std::sync::atomic::Ordering::SeqCst),
+        "after {:?} (write timeout {TIMEOUT:?}) the stalled HTTP/2 response was still held \
+         ({received} bytes sent, then nothing)",
+        since.elapsed()
+    );
+    assert!(
+        received <= 65_535,
+        "{received} bytes past the initial window"
+    );
+    // The server keeps serving others, on HTTP/2 too.
+    let mut other = TcpStream::connect(server.addr).await.unwrap();
+    other.write_all(PREFACE).await.unwrap();
+    other.write_all(SETTINGS).await.unwrap();
+    other.write_all(SETTINGS_ACK).await.unwrap();
+    assert_eq!(
+        h2_get(&mut other, 1, "/hello").await,
+        (true, "hello".into())
+    );
+}

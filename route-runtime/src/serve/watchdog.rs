@@ -1,6 +1,9 @@
 //! The deadlines hyper does not keep itself, per connection: its first request within the
 //! header-read timeout (hyper-util's `auto` builder waits for the HTTP/2 preface with no timer),
-//! and an HTTP/2 connection's next request when none is in flight (HTTP/2 has no idle limit).
+//! an HTTP/2 connection's next request when none is in flight (HTTP/2 has no idle limit), and an
+//! HTTP/2 response that waits on the client for longer than the write timeout. The socket's
+//! `StallGuard` cannot see that one: a client that reads the socket but never opens its
+//! flow-control window keeps the socket moving while hyper stops asking the body for frames.
 //!
 //! The watchdog waits in a task of its own; on the request path it costs an atomic load per request
 //! (HTTP/1; hyper's own header-read timer closes an idle HTTP/1 connection once it has produced a
@@ -10,7 +13,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -30,6 +33,11 @@ pub(super) struct Activity {
     /// Set by its first HTTP/1 request: from then on, nothing here to watch (read without the
     /// lock, on every request and every wake of the watchdog's task).
     http1: AtomicBool,
+    /// HTTP/2 response bodies with a frame to give that hyper has not asked for since.
+    waiting: AtomicUsize,
+    /// When hyper last asked an HTTP/2 response body for a frame, in ms since `start`.
+    asked_ms: AtomicU64,
+    start: Instant,
 }
 
 struct ActivityState {
@@ -49,6 +57,9 @@ pub(super) enum Stop {
     IdleHttp2,
     /// The server is shutting down: shut it down gracefully.
     Shutdown,
+    /// An HTTP/2 response has waited on the client (its flow-control window) for longer than the
+    /// write timeout, and nothing else moved: close at once, as a stalled HTTP/1 write is.
+    StalledHttp2,
 }
 
 /// Watches a connection from a task of its own until it must stop (or has ended: the receiver is
@@ -56,6 +67,7 @@ pub(super) enum Stop {
 pub(super) fn spawn(
     activity: Arc<Activity>,
     timeout: Duration,
+    write_timeout: Duration,
     mut closing: watch::Receiver<()>,
 ) -> oneshot::Receiver<Stop> {
     let (mut tx, rx) = oneshot::channel();
@@ -63,7 +75,7 @@ pub(super) fn spawn(
         let stop = tokio::select! {
             () = tx.closed() => return,
             _ = closing.changed() => Stop::Shutdown,
-            stop = activity.idle(timeout) => stop,
+            stop = activity.idle(timeout, write_timeout) => stop,
         };
         let _ = tx.send(stop);
     });
@@ -79,7 +91,23 @@ impl Activity {
                 idle_since: Instant::now(),
             }),
             http1: AtomicBool::new(false),
+            waiting: AtomicUsize::new(0),
+            asked_ms: AtomicU64::new(0),
+            start: Instant::now(),
         })
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.start.elapsed().as_millis() as u64
+    }
+
+    /// Whether an HTTP/2 response has waited on the client for longer than `limit` at `now`.
+    fn stalled(&self, now: Instant, limit: Duration) -> bool {
+        if self.waiting.load(Ordering::Relaxed) == 0 {
+            return false;
+        }
+        let asked = self.start + Duration::from_millis(self.asked_ms.load(Ordering::Relaxed));
+        now.saturating_duration_since(asked) > limit
     }
 
     fn state(&self) -> MutexGuard<'_, ActivityState> {
@@ -103,13 +131,15 @@ impl Activity {
     }
 
     /// A future that completes once the connection has had no request in flight for `timeout`:
-    /// none at all since the accept, or (HTTP/2) none since its last one ended. It never
-    /// completes for HTTP/1 once that has produced a request.
-    fn idle(self: &Arc<Self>, timeout: Duration) -> Idle {
+    /// none at all since the accept, or (HTTP/2) none since its last one ended; or (HTTP/2) once
+    /// a response has waited on the client for longer than `write_timeout`. It never completes
+    /// for HTTP/1 once that has produced a request.
+    fn idle(self: &Arc<Self>, timeout: Duration, write_timeout: Duration) -> Idle {
         let deadline = self.state().idle_since + timeout;
         Idle {
             activity: Arc::clone(self),
             timeout,
+            write_timeout,
             sleep: Box::pin(tokio::time::sleep_until(deadline)),
         }
     }
@@ -119,6 +149,7 @@ impl Activity {
 struct Idle {
     activity: Arc<Activity>,
     timeout: Duration,
+    write_timeout: Duration,
     sleep: Pin<Box<Sleep>>,
 }
 
@@ -137,8 +168,11 @@ impl Future for Idle {
                 let state = self.activity.state();
                 let now = Instant::now();
                 if state.in_flight > 0 {
-                    // Busy: look again later (a timer per `timeout`, not per request).
-                    now + self.timeout
+                    if self.activity.stalled(now, self.write_timeout) {
+                        return Poll::Ready(Stop::StalledHttp2);
+                    }
+                    // Busy: look again later (a timer per period, not per request).
+                    now + self.timeout.min(self.write_timeout) / 2
                 } else if state.idle_since + self.timeout <= now {
                     return Poll::Ready(if state.answered {
                         Stop::IdleHttp2
@@ -217,12 +251,7 @@ where
         // tracking (a box) is paid by HTTP/2 alone.
         Poll::Ready(Ok(match this.in_flight.take() {
             None => response,
-            Some(in_flight) => response.map(|body| {
-                Body::new(TrackedBody {
-                    body,
-                    _in_flight: in_flight,
-                })
-            }),
+            Some(in_flight) => response.map(|body| Body::new(TrackedBody::new(body, in_flight))),
         }))
     }
 }
@@ -232,7 +261,50 @@ where
 /// frames it.
 struct TrackedBody {
     body: Body,
-    _in_flight: InFlight,
+    in_flight: InFlight,
+    /// Counted in the connection's `waiting`: it has a frame to give and has not been asked.
+    waiting: bool,
+}
+
+impl TrackedBody {
+    fn new(body: Body, in_flight: InFlight) -> Self {
+        let mut tracked = TrackedBody {
+            body,
+            in_flight,
+            waiting: false,
+        };
+        // Waiting from the start: hyper asks for a first frame only when the window has room.
+        // The clock starts now unless another body already waits: a new request is not progress
+        // for the responses stalled before it.
+        if !hyper::body::Body::is_end_stream(&tracked.body) {
+            let activity = &tracked.in_flight.0;
+            if activity.waiting.load(Ordering::Relaxed) == 0 {
+                activity
+                    .asked_ms
+                    .store(activity.now_ms(), Ordering::Relaxed);
+            }
+            tracked.set_waiting(true);
+        }
+        tracked
+    }
+
+    fn set_waiting(&mut self, waiting: bool) {
+        if self.waiting != waiting {
+            self.waiting = waiting;
+            let count = &self.in_flight.0.waiting;
+            if waiting {
+                count.fetch_add(1, Ordering::Relaxed);
+            } else {
+                count.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+impl Drop for TrackedBody {
+    fn drop(&mut self) {
+        self.set_waiting(false);
+    }
 }
 
 impl hyper::body::Body for TrackedBody {
@@ -243,7 +315,20 @@ impl hyper::body::Body for TrackedBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
+        let this = &mut *self;
+        let activity = &this.in_flight.0;
+        activity
+            .asked_ms
+            .store(activity.now_ms(), Ordering::Relaxed);
+        // Asked: from here, any wait is the body's own (its producer), not the client's.
+        this.set_waiting(false);
+        let frame = Pin::new(&mut this.body).poll_frame(cx);
+        if matches!(frame, Poll::Ready(Some(Ok(_))))
+            && !hyper::body::Body::is_end_stream(&this.body)
+        {
+            this.set_waiting(true);
+        }
+        frame
     }
 
     fn is_end_stream(&self) -> bool {
