@@ -298,6 +298,13 @@ fn reserved_elsewhere(item: &Item, errors: &mut Errors) {
                     "`{name}` is {kind} here, and `#[route]` only routes functions defined in the module: write `pub async fn {name}(…) -> … {{ … }}` (it may call the other function)"
                 ),
             );
+        } else if name == "Params" {
+            errors.at(
+                &ident,
+                format!(
+                    "`Params` is {kind} here: `#[route]` generates `Params` from the pattern, or checks a `struct Params` written in the module against it; define the struct in the module"
+                ),
+            );
         } else if CONFIG_NAMES.contains(&name.as_str()) {
             errors.at(
                 &ident,
@@ -309,11 +316,29 @@ fn reserved_elsewhere(item: &Item, errors: &mut Errors) {
     }
 }
 
+/// A static segment as clients send it: non-ASCII characters (and `"`, `<`, `>`, `` ` ``, which
+/// browsers encode) as upper-case `%XX` of their UTF-8 bytes. The router matches the path as
+/// received, so `/café` is routed at `/caf%C3%A9`; `PATTERN` keeps what was written.
+fn as_sent(segment: &str) -> String {
+    let mut sent = String::with_capacity(segment.len());
+    for c in segment.chars() {
+        if c.is_ascii() && !matches!(c, '"' | '<' | '>' | '`') {
+            sent.push(c);
+        } else {
+            let mut utf8 = [0u8; 4];
+            for byte in c.encode_utf8(&mut utf8).bytes() {
+                sent.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    sent
+}
+
 fn url_segments(segments: Vec<PatternSegment>) -> Vec<Segment> {
     segments
         .into_iter()
         .filter_map(|s| match s {
-            PatternSegment::Static(s) => Some(Segment::Static(s)),
+            PatternSegment::Static(s) => Some(Segment::Static(as_sent(&s))),
             PatternSegment::Dynamic(n) => Some(Segment::Dynamic(n)),
             PatternSegment::CatchAll(n) => Some(Segment::CatchAll(n)),
             PatternSegment::OptionalCatchAll(n) => Some(Segment::OptionalCatchAll(n)),
@@ -385,10 +410,19 @@ fn handler(f: &ItemFn, errors: &mut Errors) -> Option<Handler> {
                 );
                 ok = false;
             }
-            FnArg::Typed(t) => args.push(Arg {
-                ty: (*t.ty).clone(),
-                takes_body: false,
-            }),
+            FnArg::Typed(t) => {
+                if let Type::ImplTrait(it) = &*t.ty {
+                    errors.at(
+                        it,
+                        "a route handler's argument cannot be `impl Trait`: name the extractor's type (e.g. `HeaderMap`, `Json<T>`)",
+                    );
+                    ok = false;
+                }
+                args.push(Arg {
+                    ty: (*t.ty).clone(),
+                    takes_body: false,
+                })
+            }
         }
     }
     // The body goes to the argument typed `Request` (Next's `(request, context)` order works),

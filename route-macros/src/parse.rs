@@ -146,7 +146,13 @@ impl Parse for RouteArgs {
                     "write the state type: `state = YourState`",
                 ));
             }
-            input.parse::<Token![=]>()?;
+            let eq = input.parse::<Token![=]>()?;
+            if input.is_empty() || input.peek(Token![,]) {
+                return Err(Error::new(
+                    eq.span,
+                    "write the state type after `=`: `state = YourState`",
+                ));
+            }
             let ty = input.parse::<Type>()?;
             if state.is_some() {
                 return Err(Error::new(key.span(), "`state` is given twice: keep one"));
@@ -321,6 +327,9 @@ fn parse_segment(raw: &str, pattern: &str) -> Result<PatternSegment, String> {
             "`{raw}` cannot be a segment: paths are normalized before matching"
         ));
     }
+    if let Some(hint) = foreign_param_syntax(raw) {
+        return Err(hint);
+    }
     if let Some(bad) = raw
         .chars()
         .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '%' | '\\'))
@@ -330,6 +339,40 @@ fn parse_segment(raw: &str, pattern: &str) -> Result<PatternSegment, String> {
         ));
     }
     Ok(PatternSegment::Static(raw.to_string()))
+}
+
+/// axum's `{id}`/`{*rest}` or express's `:id`/`*rest` where Next.js writes `[id]`/`[...rest]`:
+/// taken literally, they would make a static segment that no request ever matches.
+fn foreign_param_syntax(raw: &str) -> Option<String> {
+    let named =
+        |name: &str| !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+    let braced = raw.strip_prefix('{').and_then(|r| r.strip_suffix('}'));
+    if let Some(name) = braced
+        .and_then(|b| b.strip_prefix('*'))
+        .filter(|n| named(n))
+    {
+        return Some(format!(
+            "`{raw}` is axum's syntax: a catch-all is written `[...{name}]`"
+        ));
+    }
+    if let Some(name) = braced.filter(|n| named(n)) {
+        return Some(format!(
+            "`{raw}` is axum's syntax: a parameter is written `[{name}]`"
+        ));
+    }
+    if let Some(name) = raw.strip_prefix(':').filter(|n| named(n)) {
+        return Some(format!(
+            "`{raw}` is express's syntax: a parameter is written `[{name}]`"
+        ));
+    }
+    if let Some(name) = raw.strip_prefix('*').filter(|n| named(n)) {
+        return Some(format!(
+            "`{raw}` is a wildcard in other routers: a catch-all is written `[...{name}]`"
+        ));
+    }
+    raw.contains(['{', '}']).then(|| {
+        format!("segment `{raw}` contains a brace, which a URL path cannot hold literally (a parameter is written `[name]`)")
+    })
 }
 
 fn unbalanced(raw: &str) -> String {

@@ -297,3 +297,40 @@ fn conflicts_below_a_shared_prefix_are_found() {
         "{error}"
     );
 }
+
+#[route("/café")]
+mod cafe {
+    pub const REVALIDATE: u64 = 60;
+
+    pub async fn GET() -> &'static str {
+        "café"
+    }
+}
+
+#[route("/menu/café/[item]")]
+mod cafe_item {
+    use route_runtime::RouteContext;
+
+    pub async fn GET(ctx: RouteContext<Params>) -> String {
+        ctx.params.item
+    }
+}
+
+/// A static segment outside ASCII is routed as clients send it (UTF-8, percent-encoded), and
+/// `PATTERN` keeps what was written.
+#[tokio::test]
+async fn non_ascii_static_segments_are_routed_as_clients_send_them() {
+    assert_eq!(cafe::PATTERN, "/café");
+    assert_eq!(cafe::AXUM_PATHS, ["/caf%C3%A9"]);
+    let routes: Routes = routes![cafe, cafe_item];
+    // The startup prerender requests it as a client would.
+    assert_eq!(routes.static_paths(), ["/caf%C3%A9"]);
+    let app = routes.into_router();
+    let server = TestServer::start(app).await;
+    let response = server.get("/café").await; // reqwest encodes it
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.unwrap(), "café");
+    let response = server.get("/menu/caf%C3%A9/th%C3%A9").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.unwrap(), "thé");
+}

@@ -1,0 +1,31 @@
+use route_runtime::route;
+
+#[route("/users/{id}")]
+mod axum_param {
+    pub async fn GET() -> &'static str {
+        "user"
+    }
+}
+
+#[route("/files/{*path}")]
+mod axum_catch_all {
+    pub async fn GET() -> &'static str {
+        "file"
+    }
+}
+
+#[route("/posts/:slug")]
+mod express_param {
+    pub async fn GET() -> &'static str {
+        "post"
+    }
+}
+
+#[route("/a/b{c")]
+mod brace {
+    pub async fn GET() -> &'static str {
+        "brace"
+    }
+}
+
+fn main() {}
