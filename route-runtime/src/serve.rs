@@ -108,7 +108,8 @@ impl ServeConfig {
 
     /// How long a response write may wait for the client to take bytes; past it, the connection
     /// is closed (a client that stops reading would otherwise hold it, and its response, for
-    /// good). A stall deadline, not a minimum rate: each write that proceeds starts it afresh.
+    /// good). On HTTP/2, also how long a response may wait for the client's flow-control window.
+    /// A stall deadline, not a minimum rate: each write that proceeds starts it afresh.
     pub fn write_timeout(mut self, timeout: Duration) -> Self {
         self.write_timeout = timeout;
         self
