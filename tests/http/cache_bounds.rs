@@ -13,7 +13,7 @@ use route_runtime::{route, routes};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-use crate::common::{client, eventually, TestServer};
+use crate::common::{cached_get, client, eventually, TestServer};
 
 pub static LEFT_STARTS: AtomicUsize = AtomicUsize::new(0);
 pub static LEFT_DROPS: AtomicUsize = AtomicUsize::new(0);
@@ -108,21 +108,6 @@ async fn server(cache: &Cache) -> TestServer {
         .with_cache(cache.clone())
         .into_router();
     TestServer::start(app).await
-}
-
-/// `(x-nextjs-cache, body)` of `GET path` (the header as `-` when absent).
-async fn get(server: &TestServer, path: &str) -> (String, String) {
-    let response = client()
-        .get(server.url(path))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 200, "{path}");
-    let cache = response
-        .headers()
-        .get("x-nextjs-cache")
-        .map_or("-".to_owned(), |v| v.to_str().unwrap().to_owned());
-    (cache, response.text().await.expect("body"))
 }
 
 async fn wait_until(what: &str, done: impl Fn() -> bool) {
@@ -263,7 +248,7 @@ async fn a_non_ascii_private_response_is_never_a_hit() {
     assert_eq!(PRIVATE_RUNS.load(Ordering::SeqCst), 3);
     for n in 1..=2 {
         assert_eq!(
-            get(&server, "/bounds/vary").await,
+            cached_get(&server, "/bounds/vary").await,
             ("-".to_owned(), format!("vary render {n}"))
         );
     }
@@ -300,7 +285,7 @@ async fn distinct_queries_never_share_a_key_equivalent_ones_do() {
         ("/bounds/query?b&q=a", "HIT", r#"q=["a"] a=[]"#),
     ];
     for (path, status, shown) in cases {
-        let (cache, body) = get(&server, path).await;
+        let (cache, body) = cached_get(&server, path).await;
         // A HIT shows the render that filled it; compare what the handler saw after `render N`.
         let seen = body.split_once(' ').unwrap().1.split_once(' ').unwrap().1;
         let runs_now = QUERY_RUNS.load(Ordering::SeqCst);

@@ -9,22 +9,7 @@ use std::time::Duration;
 use route_runtime::cache::Cache;
 use route_runtime::{route, routes};
 
-use crate::common::{client, eventually, runs, TestServer};
-
-async fn get(server: &TestServer, path: &str) -> (String, String) {
-    let response = client()
-        .get(server.url(path))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 200, "{path}");
-    let cache = response
-        .headers()
-        .get("x-nextjs-cache")
-        .map_or("-", |v| v.to_str().unwrap())
-        .to_owned();
-    (cache, response.text().await.expect("body"))
-}
+use crate::common::{cached_get, client, eventually, runs, TestServer};
 
 /// A `GET` handler that skips the body for `HEAD`, as axum's docs suggest.
 #[route("/consistency/head-aware")]
@@ -58,7 +43,7 @@ async fn a_head_request_never_fills_the_get_entry() {
     assert_eq!(head.status(), 200);
     let full = "the full body (GET)".to_owned();
     assert_eq!(
-        get(&server, "/consistency/head-aware").await,
+        cached_get(&server, "/consistency/head-aware").await,
         ("MISS".into(), full.clone())
     );
     // Stale: the `HEAD` is answered from the entry, and the regeneration it starts is a `GET`.
@@ -70,7 +55,7 @@ async fn a_head_request_never_fills_the_get_entry() {
         .unwrap();
     assert_eq!(head.headers()["x-nextjs-cache"], "STALE");
     for _ in 0..50 {
-        let (cache, body) = get(&server, "/consistency/head-aware").await;
+        let (cache, body) = cached_get(&server, "/consistency/head-aware").await;
         assert_eq!(body, full, "x-nextjs-cache: {cache}");
         if cache == "HIT" {
             return;
@@ -97,11 +82,11 @@ async fn reading_the_query_through_uri_is_not_cached() {
     let app = routes![raw_uri].with_cache(Cache::default()).into_router();
     let server = TestServer::start(app).await;
     assert_eq!(
-        get(&server, "/consistency/uri?q=%41").await,
+        cached_get(&server, "/consistency/uri?q=%41").await,
         ("-".into(), "query as written: q=%41".into())
     );
     assert_eq!(
-        get(&server, "/consistency/uri?q=A").await,
+        cached_get(&server, "/consistency/uri?q=A").await,
         ("-".into(), "query as written: q=A".into())
     );
 }
@@ -129,26 +114,38 @@ async fn revalidate_path_reaches_every_spelling_of_the_path() {
     let app = routes![team].with_cache(cache.clone()).into_router();
     let server = TestServer::start(app).await;
     assert_eq!(
-        get(&server, "/consistency/team/admin").await.1,
+        cached_get(&server, "/consistency/team/admin").await.1,
         "team admin render 1"
     );
     assert_eq!(
-        get(&server, "/consistency/team/%61dmin").await.1,
+        cached_get(&server, "/consistency/team/%61dmin").await.1,
         "team admin render 2"
     );
-    assert_eq!(get(&server, "/consistency/team/%61dmin").await.0, "HIT");
+    assert_eq!(
+        cached_get(&server, "/consistency/team/%61dmin").await.0,
+        "HIT"
+    );
     cache
         .revalidate_path("/consistency/team/admin")
         .await
         .unwrap();
-    assert_eq!(get(&server, "/consistency/team/%61dmin").await.0, "MISS");
-    assert_eq!(get(&server, "/consistency/team/admin").await.0, "MISS");
+    assert_eq!(
+        cached_get(&server, "/consistency/team/%61dmin").await.0,
+        "MISS"
+    );
+    assert_eq!(
+        cached_get(&server, "/consistency/team/admin").await.0,
+        "MISS"
+    );
     // And the other way round, in any spelling.
     cache
         .revalidate_path("/consistency/team/%61%64min")
         .await
         .unwrap();
-    assert_eq!(get(&server, "/consistency/team/admin").await.0, "MISS");
+    assert_eq!(
+        cached_get(&server, "/consistency/team/admin").await.0,
+        "MISS"
+    );
     assert_eq!(runs(&TEAM_RUNS), 5);
 }
 
@@ -182,19 +179,19 @@ async fn a_render_begun_before_an_invalidation_is_not_stored_after_it() {
     let app = routes![race].with_cache(cache.clone()).into_router();
     let server = TestServer::start(app).await;
     assert_eq!(
-        get(&server, "/consistency/race").await,
+        cached_get(&server, "/consistency/race").await,
         ("MISS".into(), "data 1".into())
     );
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
-        get(&server, "/consistency/race").await,
+        cached_get(&server, "/consistency/race").await,
         ("STALE".into(), "data 1".into())
     );
     assert!(eventually(Duration::from_secs(3), || runs(&RACE_RUNS) == 2).await);
     RACE_DATA.store(2, Ordering::SeqCst);
     cache.revalidate_path("/consistency/race").await.unwrap();
     assert_eq!(
-        get(&server, "/consistency/race").await,
+        cached_get(&server, "/consistency/race").await,
         ("MISS".into(), "data 2".into())
     );
     // The old regeneration finishes now, with data 1.
@@ -206,7 +203,7 @@ async fn a_render_begun_before_an_invalidation_is_not_stored_after_it() {
         .await
     );
     assert_eq!(
-        get(&server, "/consistency/race").await,
+        cached_get(&server, "/consistency/race").await,
         ("HIT".into(), "data 2".into())
     );
 }

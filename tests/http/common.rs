@@ -113,6 +113,22 @@ pub async fn eventually(within: Duration, condition: impl Fn() -> bool) -> bool 
     condition()
 }
 
+/// `(x-nextjs-cache, body)` of a `GET path` that must answer 200 (the header as `-` when absent).
+#[allow(dead_code)] // used by tests/http, not by every binary that includes this harness
+pub async fn cached_get(server: &TestServer, path: &str) -> (String, String) {
+    let response = client()
+        .get(server.url(path))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200, "{path}");
+    let cache = response
+        .headers()
+        .get("x-nextjs-cache")
+        .map_or("-".to_owned(), |v| v.to_str().unwrap().to_owned());
+    (cache, response.text().await.expect("body"))
+}
+
 /// How often a route counted by `counter` has run.
 #[allow(dead_code)] // used by tests/http, not by every binary that includes this harness
 pub fn runs(counter: &std::sync::atomic::AtomicUsize) -> usize {

@@ -7,7 +7,7 @@ use route_runtime::cache::Cache;
 use route_runtime::{route, routes};
 use tower::ServiceExt;
 
-use crate::common::{client, runs, TestServer};
+use crate::common::{cached_get, runs, TestServer};
 
 #[route("/blog/[...slug]")]
 mod blog {
@@ -34,17 +34,6 @@ async fn the_handlers_own_308_keeps_the_mount_prefix() {
         assert_eq!(response.status(), 308, "{path}");
         assert_eq!(response.headers()["location"], want, "{path}");
     }
-}
-
-async fn get(server: &TestServer, path: &str) -> (String, String) {
-    let response = client().get(server.url(path)).send().await.unwrap();
-    assert_eq!(response.status(), 200, "{path}");
-    let cache = response
-        .headers()
-        .get("x-nextjs-cache")
-        .map_or("-", |v| v.to_str().unwrap())
-        .to_owned();
-    (cache, response.text().await.unwrap())
 }
 
 #[route("/items")]
@@ -77,19 +66,19 @@ async fn two_mounts_of_one_pattern_do_not_share_an_entry() {
         .nest("/b", routes![tenant_b].with_cache(cache).into_router());
     let server = TestServer::start(app).await;
     assert_eq!(
-        get(&server, "/a/items").await,
+        cached_get(&server, "/a/items").await,
         ("MISS".into(), "tenant A's items".into())
     );
     assert_eq!(
-        get(&server, "/b/items").await,
+        cached_get(&server, "/b/items").await,
         ("MISS".into(), "tenant B's items".into())
     );
     assert_eq!(
-        get(&server, "/b/items").await,
+        cached_get(&server, "/b/items").await,
         ("HIT".into(), "tenant B's items".into())
     );
     assert_eq!(
-        get(&server, "/a/items").await,
+        cached_get(&server, "/a/items").await,
         ("HIT".into(), "tenant A's items".into())
     );
 }
@@ -120,16 +109,16 @@ async fn revalidate_path_takes_the_mounted_path() {
     );
     let server = TestServer::start(app).await;
     assert_eq!(
-        get(&server, "/v1/posts").await,
+        cached_get(&server, "/v1/posts").await,
         ("MISS".into(), "render 1".into())
     );
     assert_eq!(
-        get(&server, "/v1/posts").await,
+        cached_get(&server, "/v1/posts").await,
         ("HIT".into(), "render 1".into())
     );
     cache.revalidate_path("/v1/posts").await.unwrap();
     assert_eq!(
-        get(&server, "/v1/posts").await,
+        cached_get(&server, "/v1/posts").await,
         ("MISS".into(), "render 2".into())
     );
     assert_eq!(runs(&POSTS_RUNS), 2);

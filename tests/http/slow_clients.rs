@@ -7,6 +7,7 @@
 //! its connection still open when it gave up. reqwest is built without HTTP/2 here, so the HTTP/2
 //! tests write the frames by hand.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::routing::get;
@@ -350,43 +351,53 @@ async fn an_idle_http2_connection_gets_a_goaway_and_is_closed() {
     assert!(goaway, "no GOAWAY before the close: {received:?}");
 }
 
-/// Set when the endless response below is dropped: the server gave up on its client.
-static ENDLESS_DROPPED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-struct DropFlag;
+/// Sets its flag when dropped: the server gave up on the endless response that held it.
+struct DropFlag(&'static AtomicBool);
 
 impl Drop for DropFlag {
     fn drop(&mut self) {
-        ENDLESS_DROPPED.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.0.store(true, Ordering::SeqCst);
     }
 }
+
+/// A server whose `/endless` streams `chunk`-byte chunks for ever (setting `dropped` once the
+/// response is dropped) and whose `/hello` answers `hello`, with the write timeout at `TIMEOUT`.
+async fn endless_server(chunk: usize, dropped: &'static AtomicBool) -> TestServer {
+    let app = axum::Router::new()
+        .route("/hello", get(|| async { "hello" }))
+        .route(
+            "/endless",
+            get(move || async move {
+                let chunks =
+                    futures_util::stream::unfold(DropFlag(dropped), move |flag| async move {
+                        let chunk = bytes::Bytes::from(vec![b'x'; chunk]);
+                        Some((Ok::<_, std::convert::Infallible>(chunk), flag))
+                    });
+                axum::body::Body::from_stream(chunks)
+            }),
+        );
+    let config = ServeConfig::default()
+        .header_read_timeout(TIMEOUT)
+        .write_timeout(TIMEOUT)
+        .shutdown_grace(GRACE);
+    TestServer::start_with(app, config).await
+}
+
+/// Set when the endless response to the client that reads nothing is dropped.
+static ENDLESS_DROPPED: AtomicBool = AtomicBool::new(false);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_stops_reading_is_closed_at_the_write_timeout() {
     // An endless 64 KiB-a-chunk response to a client that reads nothing: once the socket's buffers
     // are full, every write waits; the write timeout ends the connection and drops the response.
-    let app = axum::Router::new().route(
-        "/endless",
-        get(|| async {
-            let chunks = futures_util::stream::unfold(DropFlag, |flag| async move {
-                let chunk = bytes::Bytes::from(vec![b'x'; 64 * 1024]);
-                Some((Ok::<_, std::convert::Infallible>(chunk), flag))
-            });
-            axum::body::Body::from_stream(chunks)
-        }),
-    );
-    let config = ServeConfig::default()
-        .header_read_timeout(TIMEOUT)
-        .write_timeout(TIMEOUT)
-        .shutdown_grace(GRACE);
-    let server = TestServer::start_with(app, config).await;
+    let server = endless_server(64 * 1024, &ENDLESS_DROPPED).await;
     let mut stream = TcpStream::connect(server.addr).await.unwrap();
     stream
         .write_all(b"GET /endless HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .await
         .unwrap();
     let since = Instant::now();
-    while !ENDLESS_DROPPED.load(std::sync::atomic::Ordering::SeqCst) {
+    while !ENDLESS_DROPPED.load(Ordering::SeqCst) {
         assert!(
             since.elapsed() < GIVE_UP,
             "the response to a client that reads nothing was still being written after {GIVE_UP:?}"
@@ -403,40 +414,15 @@ async fn a_client_that_stops_reading_is_closed_at_the_write_timeout() {
     drop(stream);
 }
 
-/// Dropped with the HTTP/2 endless response's body.
-static H2_ENDLESS_DROPPED: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
-
-struct H2DropFlag;
-
-impl Drop for H2DropFlag {
-    fn drop(&mut self) {
-        H2_ENDLESS_DROPPED.store(true, std::sync::atomic::Ordering::SeqCst);
-    }
-}
+/// Set when the endless response to the HTTP/2 client that never opens its window is dropped.
+static H2_ENDLESS_DROPPED: AtomicBool = AtomicBool::new(false);
 
 /// An HTTP/2 client that reads the socket (and answers pings) but never opens its flow-control
 /// window: the socket keeps moving, so only the watchdog sees the response waiting on the
 /// client. Past the write timeout the connection is closed and the response dropped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_http2_client_that_never_opens_its_window_is_closed_at_the_write_timeout() {
-    let app = axum::Router::new()
-        .route("/hello", get(|| async { "hello" }))
-        .route(
-            "/endless",
-            get(|| async {
-                let chunks = futures_util::stream::unfold(H2DropFlag, |flag| async move {
-                    let chunk = bytes::Bytes::from(vec![b'x'; 16 * 1024]);
-                    Some((Ok::<_, std::convert::Infallible>(chunk), flag))
-                });
-                axum::body::Body::from_stream(chunks)
-            }),
-        );
-    let config = ServeConfig::default()
-        .header_read_timeout(TIMEOUT)
-        .write_timeout(TIMEOUT)
-        .shutdown_grace(GRACE);
-    let server = TestServer::start_with(app, config).await;
+    let server = endless_server(16 * 1024, &H2_ENDLESS_DROPPED).await;
     let mut stream = TcpStream::connect(server.addr).await.unwrap();
     stream.write_all(PREFACE).await.unwrap();
     stream.write_all(SETTINGS).await.unwrap();
@@ -464,7 +450,7 @@ async fn an_http2_client_that_never_opens_its_window_is_closed_at_the_write_time
         }
     };
     assert!(
-        closed && H2_ENDLESS_DROPPED.load(std::sync::atomic::Ordering::SeqCst),
+        closed && H2_ENDLESS_DROPPED.load(Ordering::SeqCst),
         "after {:?} (write timeout {TIMEOUT:?}) the stalled HTTP/2 response was still held \
          ({received} bytes sent, then nothing)",
         since.elapsed()
