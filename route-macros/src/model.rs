@@ -253,8 +253,7 @@ impl Route {
 fn has_cfg(attrs: &[syn::Attribute], what: &str, errors: &mut Errors) -> bool {
     let mut found = false;
     for attr in attrs {
-        let path = attr.path();
-        if path.is_ident("cfg") || path.is_ident("cfg_attr") {
+        if removes_item(attr) {
             found = true;
             errors.at(
                 attr,
@@ -265,6 +264,28 @@ fn has_cfg(attrs: &[syn::Attribute], what: &str, errors: &mut Errors) -> bool {
         }
     }
     found
+}
+
+/// `#[cfg(…)]`, or a `#[cfg_attr(…)]` that may add one; a `cfg_attr` that adds other
+/// attributes (`#[cfg_attr(test, allow(…))]`) never removes the item.
+fn removes_item(attr: &syn::Attribute) -> bool {
+    fn is_cfg(meta: &syn::Meta) -> bool {
+        let path = meta.path();
+        path.is_ident("cfg") || (path.is_ident("cfg_attr") && adds_cfg(meta).unwrap_or(true))
+    }
+    /// Whether a `cfg_attr(predicate, attrs…)` adds a cfg; `None` when it does not parse.
+    fn adds_cfg(meta: &syn::Meta) -> Option<bool> {
+        let syn::Meta::List(list) = meta else {
+            return None;
+        };
+        let parts = list
+            .parse_args_with(
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+            )
+            .ok()?;
+        Some(parts.iter().skip(1).any(is_cfg))
+    }
+    is_cfg(&attr.meta)
 }
 
 /// A method or config name brought in some other way than a `fn`/`const` of the module (`pub

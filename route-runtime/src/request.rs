@@ -86,17 +86,14 @@ pub struct Request {
 }
 
 impl fmt::Debug for Request {
-    /// Prints the headers and the query as received: a read of both, as for the cache.
+    /// Method, path and version: nothing that reading would make a response uncacheable (the
+    /// headers, the query as written), so that logging a request at some level never changes
+    /// what is cached. It also keeps cookies and credentials out of logs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        record(RequestData::Headers);
-        if self.uri.query().is_some() {
-            record(RequestData::RawQuery);
-        }
         f.debug_struct("Request")
             .field("method", &self.method)
-            .field("uri", &self.uri)
+            .field("path", &self.uri.path())
             .field("version", &self.version)
-            .field("headers", &self.headers)
             .field("body_limit", &self.limit)
             .finish_non_exhaustive()
     }
@@ -568,15 +565,12 @@ pub struct NextUrl {
 }
 
 impl fmt::Debug for NextUrl {
-    /// Prints the query as received: a read of it, as [`search`](Self::search) is.
+    /// The path only: the query as written is a read that makes a response uncacheable (see
+    /// [`search`](Self::search)); print [`search_params`](Self::search_params) for it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.query.as_deref().is_some_and(|q| !q.is_empty()) {
-            record(RequestData::RawQuery);
-        }
         f.debug_struct("NextUrl")
             .field("pathname", &self.pathname)
-            .field("query", &self.query)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -621,10 +615,13 @@ pub struct SearchParams {
 }
 
 impl fmt::Debug for SearchParams {
-    /// Prints the pairs in order: a read of that order, as [`iter`](Self::iter) is.
+    /// The pairs sorted by name (a name's values in order): what the cache key keeps, so printing
+    /// them reads nothing more (the order of different names is a read, see [`iter`](Self::iter)).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut pairs: Vec<_> = self.pairs.iter().collect();
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
         f.debug_struct("SearchParams")
-            .field("pairs", &self.iter().collect::<Vec<_>>())
+            .field("pairs", &pairs)
             .finish()
     }
 }
@@ -915,6 +912,30 @@ mod tests {
         assert_eq!(req.next_url().pathname(), "/a%20b");
         assert_eq!(req.next_url().search(), "");
         assert!(req.next_url().search_params().is_empty());
+    }
+
+    /// `Debug` prints nothing the cache key leaves out: no header, no query as written, and the
+    /// search params in the key's order.
+    #[tokio::test]
+    async fn debug_prints_only_what_the_cache_key_keeps() {
+        let req = request(
+            "GET",
+            "/a?b=2&a=1",
+            &[("cookie", "session=secret")],
+            Body::empty(),
+        )
+        .await;
+        let printed = format!("{req:?} {:?}", req.next_url());
+        assert!(printed.contains("\"/a\""), "{printed}");
+        assert!(
+            !printed.contains("secret") && !printed.contains("b=2"),
+            "{printed}"
+        );
+        let params = format!("{:?}", req.next_url().search_params());
+        assert_eq!(
+            params,
+            r#"SearchParams { pairs: [("a", "1"), ("b", "2")] }"#
+        );
     }
 
     #[tokio::test]

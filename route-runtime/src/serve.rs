@@ -219,7 +219,7 @@ where
         });
         let connection = builder
             .serve_connection_with_upgrades(
-                TokioIo::new(StallGuard::new(stream, write_timeout)),
+                TokioIo::new(StallGuard::new(stream, write_timeout, activity.clone())),
                 hyper_service,
             )
             .into_owned();

@@ -123,3 +123,39 @@ async fn revalidate_path_takes_the_mounted_path() {
     );
     assert_eq!(runs(&POSTS_RUNS), 2);
 }
+
+pub static PRERENDERED_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+#[route("/prerendered")]
+mod prerendered {
+    use std::sync::atomic::Ordering;
+
+    pub const REVALIDATE: u64 = 60;
+
+    pub async fn GET() -> String {
+        format!(
+            "render {}",
+            super::PRERENDERED_RUNS.fetch_add(1, Ordering::SeqCst) + 1
+        )
+    }
+}
+
+/// Under `nest`, the assembled app is prerendered at the mounted paths: the first request is a
+/// `HIT` of that one render.
+#[tokio::test]
+async fn a_mounted_router_is_prerendered_at_its_mounted_paths() {
+    let routes = routes![prerendered].with_cache(Cache::default());
+    let paths: Vec<String> = routes
+        .static_paths()
+        .iter()
+        .map(|p| format!("/v1{p}"))
+        .collect();
+    let app = axum::Router::new().nest("/v1", routes.into_router());
+    assert_eq!(route_runtime::cache::prerender(&app, &paths).await, 1);
+    let server = TestServer::start(app).await;
+    assert_eq!(
+        cached_get(&server, "/v1/prerendered").await,
+        ("HIT".into(), "render 1".into())
+    );
+    assert_eq!(runs(&PRERENDERED_RUNS), 1);
+}

@@ -469,3 +469,82 @@ async fn an_http2_client_that_never_opens_its_window_is_closed_at_the_write_time
         (true, "hello".into())
     );
 }
+
+/// Serves two 256 KiB chunks (then, with `pause`, a 1.5 s wait and one more byte) to a raw HTTP/2
+/// client that gives back 16 KiB of window every 50 ms; returns (ended, bytes received).
+async fn steady_http2_reader(pause: bool) -> (bool, usize, usize) {
+    let app = axum::Router::new().route(
+        "/big",
+        get(move || async move {
+            let chunks = futures_util::stream::unfold(0u8, move |i| async move {
+                let chunk = match i {
+                    0 | 1 => bytes::Bytes::from(vec![b'x'; 256 * 1024]),
+                    2 if pause => {
+                        tokio::time::sleep(Duration::from_millis(1500)).await;
+                        bytes::Bytes::from_static(b"!")
+                    }
+                    _ => return None,
+                };
+                Some((Ok::<_, std::convert::Infallible>(chunk), i + 1))
+            });
+            axum::body::Body::from_stream(chunks)
+        }),
+    );
+    let config = ServeConfig::default()
+        .header_read_timeout(TIMEOUT)
+        .write_timeout(TIMEOUT)
+        .shutdown_grace(GRACE);
+    let server = TestServer::start_with(app, config).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(PREFACE).await.unwrap();
+    stream.write_all(SETTINGS).await.unwrap();
+    stream.write_all(SETTINGS_ACK).await.unwrap();
+    stream.write_all(&get_request(1, "/big")).await.unwrap();
+    let mut received = 0;
+    while let Ok(Some(frame)) =
+        tokio::time::timeout(Duration::from_secs(10), read_frame(&mut stream)).await
+    {
+        match frame.kind {
+            DATA => {
+                received += frame.payload.len();
+                if frame.flags & END_STREAM != 0 {
+                    return (true, received, 512 * 1024 + usize::from(pause));
+                }
+                if !frame.payload.is_empty() {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    // WINDOW_UPDATE for the connection and the stream.
+                    for id in [0u32, 1] {
+                        let mut update = vec![0, 0, 4, 0x8, 0];
+                        update.extend_from_slice(&id.to_be_bytes());
+                        update.extend_from_slice(&(frame.payload.len() as u32).to_be_bytes());
+                        let _ = stream.write_all(&update).await;
+                    }
+                }
+            }
+            0x6 if frame.flags & 0x1 == 0 => {
+                let mut ack = vec![0, 0, 8, 0x6, 0x1, 0, 0, 0, 0];
+                ack.extend_from_slice(&frame.payload);
+                let _ = stream.write_all(&ack).await;
+            }
+            _ => {}
+        }
+    }
+    (false, received, 512 * 1024 + usize::from(pause))
+}
+
+/// A stall deadline, not a minimum rate: an HTTP/2 client that keeps opening its window gets the
+/// whole body, however long one chunk takes to drain, and whether or not hyper has already let go
+/// of the body (the connection is not idle while its buffer drains).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_steady_http2_reader_gets_the_whole_body_however_long_it_takes() {
+    for pause in [true, false] {
+        let since = Instant::now();
+        let (ended, received, expected) = steady_http2_reader(pause).await;
+        assert!(
+            ended && received == expected,
+            "pause {pause}: closed after {:?}: {received} of {expected} bytes (write timeout \
+             {TIMEOUT:?})",
+            since.elapsed()
+        );
+    }
+}

@@ -15,6 +15,11 @@ mod hello {
     #[cfg(test)]
     pub const REVALIDATE: u64 = 60;
 
+    #[cfg_attr(test, cfg(test))]
+    pub async fn POST() -> &'static str {
+        "created"
+    }
+
     // A helper may be cfg'd: it is not read by the macro.
     #[cfg(test)]
     pub fn helper() {}

@@ -160,8 +160,20 @@ impl Cache {
     /// `/team/admin`) regenerate. A render that began before the call is not stored.
     pub async fn revalidate_path(&self, path: &str) -> Result<(), CacheError> {
         self.invalidated();
-        let path = normalise_path(path);
-        self.bounded(self.inner.store.invalidate_path(&path)).await
+        self.invalidate_path(path).await
+    }
+
+    /// Asks the store to drop `path`: in its normalised form (every spelling, for a store that
+    /// indexes by [`CacheKey::invalidation_path`]) and, when that differs, as given (for a store
+    /// that compares [`CacheKey::path`]).
+    async fn invalidate_path(&self, path: &str) -> Result<(), CacheError> {
+        let normalised = normalise_path(path);
+        self.bounded(self.inner.store.invalidate_path(&normalised))
+            .await?;
+        if normalised != path {
+            self.bounded(self.inner.store.invalidate_path(path)).await?;
+        }
+        Ok(())
     }
 
     /// Makes the next request for every entry tagged `tag` regenerate. A render that began
@@ -369,8 +381,7 @@ impl Cache {
         if self.epoch() != epoch {
             // An invalidation came in during the write, and may have run before it: run it again
             // for this entry (an invalidation counts itself before it runs).
-            let path = key.invalidation_path();
-            if let Err(error) = self.bounded(self.inner.store.invalidate_path(&path)).await {
+            if let Err(error) = self.invalidate_path(&key.path).await {
                 tracing::warn!(%error, "cache invalidation after a racing write failed");
             }
             return (Response::from_parts(parts, Body::from(body)), None);

@@ -124,8 +124,10 @@ pub trait CacheHandler: Send + Sync + 'static {
     fn get<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, Option<CacheEntry>>;
     /// Stores `entry` at `key`, replacing what was there.
     fn set<'a>(&'a self, key: &'a CacheKey, entry: CacheEntry) -> CacheFuture<'a, ()>;
-    /// Drops every entry whose key's [`invalidation_path`](CacheKey::invalidation_path) is
-    /// `path` (any query). The runtime passes `path` in that form already.
+    /// Drops every entry of `path` (any query). The runtime calls it with the path's
+    /// [`invalidation_path`](CacheKey::invalidation_path) form and, when that differs, with the
+    /// path as given: a store indexing entries by `key.invalidation_path()` reaches every
+    /// spelling of the path, one comparing `key.path` the spelling given.
     fn invalidate_path<'a>(&'a self, path: &'a str) -> CacheFuture<'a, ()>;
     /// Drops every entry carrying `tag`.
     fn invalidate_tag<'a>(&'a self, tag: &'a str) -> CacheFuture<'a, ()>;

@@ -6,11 +6,14 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
+
+use super::watchdog::Activity;
 
 /// A socket whose writes fail with `TimedOut` once one has waited `timeout` for room.
 pub(super) struct StallGuard<T> {
@@ -18,14 +21,17 @@ pub(super) struct StallGuard<T> {
     timeout: Duration,
     /// Armed while a write waits for room; cleared by any write or flush that proceeds.
     stalled: Option<Pin<Box<Sleep>>>,
+    /// Told of the bytes that leave: the watchdog's HTTP/2 stall check counts them as progress.
+    activity: Arc<Activity>,
 }
 
 impl<T> StallGuard<T> {
-    pub(super) fn new(io: T, timeout: Duration) -> Self {
+    pub(super) fn new(io: T, timeout: Duration, activity: Arc<Activity>) -> Self {
         StallGuard {
             io,
             timeout,
             stalled: None,
+            activity,
         }
     }
 
@@ -80,6 +86,9 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for StallGuard<T> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.io).poll_write(cx, buf);
+        if let Poll::Ready(Ok(written)) = polled {
+            self.activity.wrote(written);
+        }
         self.watch(polled, cx)
     }
 
@@ -89,6 +98,9 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for StallGuard<T> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(written)) = polled {
+            self.activity.wrote(written);
+        }
         self.watch(polled, cx)
     }
 

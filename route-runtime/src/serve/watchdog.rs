@@ -27,6 +27,9 @@ use tokio::sync::{oneshot, watch};
 use tokio::time::{Instant, Sleep};
 use tower::Service;
 
+/// A socket write at least this large moves a response (see `Activity::moved_ms`).
+const MOVED_BYTES: usize = 1024;
+
 /// What one connection has been doing.
 pub(super) struct Activity {
     state: Mutex<ActivityState>,
@@ -35,8 +38,10 @@ pub(super) struct Activity {
     http1: AtomicBool,
     /// HTTP/2 response bodies with a frame to give that hyper has not asked for since.
     waiting: AtomicUsize,
-    /// When hyper last asked an HTTP/2 response body for a frame, in ms since `start`.
-    asked_ms: AtomicU64,
+    /// When a response last moved, in ms since `start`: hyper asked a body for a frame, or a
+    /// write of at least `MOVED_BYTES` left on the socket (h2 drains what a body gave as the
+    /// client's window opens; control frames such as a ping's answer do not count).
+    moved_ms: AtomicU64,
     start: Instant,
 }
 
@@ -92,22 +97,34 @@ impl Activity {
             }),
             http1: AtomicBool::new(false),
             waiting: AtomicUsize::new(0),
-            asked_ms: AtomicU64::new(0),
+            moved_ms: AtomicU64::new(0),
             start: Instant::now(),
         })
     }
 
-    fn now_ms(&self) -> u64 {
-        self.start.elapsed().as_millis() as u64
+    fn moved_now(&self) {
+        let ms = self.start.elapsed().as_millis() as u64;
+        self.moved_ms.store(ms, Ordering::Relaxed);
     }
 
-    /// Whether an HTTP/2 response has waited on the client for longer than `limit` at `now`.
-    fn stalled(&self, now: Instant, limit: Duration) -> bool {
-        if self.waiting.load(Ordering::Relaxed) == 0 {
-            return false;
+    fn moved_at(&self) -> Instant {
+        self.start + Duration::from_millis(self.moved_ms.load(Ordering::Relaxed))
+    }
+
+    /// Notes `written` bytes leaving on the socket (called by the connection's `StallGuard`).
+    /// Not watched once HTTP/1 has produced a request: one load and a branch a write.
+    #[inline]
+    pub(super) fn wrote(&self, written: usize) {
+        if written >= MOVED_BYTES && !self.http1.load(Ordering::Relaxed) {
+            self.moved_now();
         }
-        let asked = self.start + Duration::from_millis(self.asked_ms.load(Ordering::Relaxed));
-        now.saturating_duration_since(asked) > limit
+    }
+
+    /// Whether an HTTP/2 response has waited on the client, with nothing moving, for longer than
+    /// `limit` at `now`.
+    fn stalled(&self, now: Instant, limit: Duration) -> bool {
+        self.waiting.load(Ordering::Relaxed) > 0
+            && now.saturating_duration_since(self.moved_at()) > limit
     }
 
     fn state(&self) -> MutexGuard<'_, ActivityState> {
@@ -173,14 +190,18 @@ impl Future for Idle {
                     }
                     // Busy: look again later (a timer per period, not per request).
                     now + self.timeout.min(self.write_timeout) / 2
-                } else if state.idle_since + self.timeout <= now {
-                    return Poll::Ready(if state.answered {
-                        Stop::IdleHttp2
-                    } else {
-                        Stop::NoRequest
-                    });
                 } else {
-                    state.idle_since + self.timeout
+                    // A response hyper has let go of may still be leaving (h2 drains its buffer
+                    // as the client's window opens): idle counts from the last move too.
+                    let since = state.idle_since.max(self.activity.moved_at());
+                    if since + self.timeout <= now {
+                        return Poll::Ready(if state.answered {
+                            Stop::IdleHttp2
+                        } else {
+                            Stop::NoRequest
+                        });
+                    }
+                    since + self.timeout
                 }
             };
             self.sleep.as_mut().reset(next);
@@ -279,9 +300,7 @@ impl TrackedBody {
         if !hyper::body::Body::is_end_stream(&tracked.body) {
             let activity = &tracked.in_flight.0;
             if activity.waiting.load(Ordering::Relaxed) == 0 {
-                activity
-                    .asked_ms
-                    .store(activity.now_ms(), Ordering::Relaxed);
+                activity.moved_now();
             }
             tracked.set_waiting(true);
         }
@@ -316,10 +335,7 @@ impl hyper::body::Body for TrackedBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
         let this = &mut *self;
-        let activity = &this.in_flight.0;
-        activity
-            .asked_ms
-            .store(activity.now_ms(), Ordering::Relaxed);
+        this.in_flight.0.moved_now();
         // Asked: from here, any wait is the body's own (its producer), not the client's.
         this.set_waiting(false);
         let frame = Pin::new(&mut this.body).poll_frame(cx);
