@@ -14,7 +14,6 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::response::IntoResponse;
@@ -22,7 +21,7 @@ use axum::response::IntoResponse;
 use crate::config::RouteMethod;
 use crate::context::{route_context, RouteContext};
 use crate::error::RouteError;
-use crate::handler::{panic_error, stash_params, Parts, RouteBuilder};
+use crate::handler::{stash_params, Parts, RouteBuilder};
 use crate::params::{FromParams, RawParams};
 use crate::scope::provide_headers;
 
@@ -93,14 +92,13 @@ where
         Fut::Output: IntoResponse,
     {
         self.generated_handler(method, move |parts: Parts, _body, _state, mut params| {
-            // Before the future: it then holds the value, not the params it comes from. A user's
-            // `FromStr` runs here, outside the run's `catch_unwind`: its panic is caught here.
-            let arg = catch_unwind(AssertUnwindSafe(|| T::from_matched(&mut params)))
-                .unwrap_or_else(|panic| Err(panic_error(&panic)));
-            params.discard();
             let f = f.clone();
             async move {
                 provide_headers(parts.headers);
+                // In the future: a user's `FromStr` may panic, and the run's `catch_unwind` is
+                // around its polls (a `catch_unwind` of its own here cost every route's rebuild).
+                let arg = T::from_matched(&mut params);
+                params.discard();
                 match arg {
                     Ok(arg) => f(arg).await.into_response(),
                     Err(error) => error.into_response(),
