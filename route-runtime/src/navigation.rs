@@ -29,8 +29,9 @@
 //! The `Location` is exactly the URL given, never completed from `Host` or `X-Forwarded-*`
 //! (which any client can set). Characters that may not appear in a URL (non-ASCII, space,
 //! `"<>\^`{|}`) are percent-encoded; `%` is kept, so an already-encoded URL is not encoded twice.
-//! A URL with a control character (CR, LF, …) never reaches a header: the response is an empty
-//! `500` and the URL is logged, escaped.
+//! A URL with an ASCII control character (CR, LF, …) never reaches a header: the response is an
+//! empty `500` and the URL is logged, escaped (other control characters, non-ASCII, are
+//! percent-encoded like any non-ASCII character).
 
 use std::convert::Infallible;
 
