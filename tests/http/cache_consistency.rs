@@ -316,3 +316,51 @@ async fn revalidate_path_reaches_a_store_keyed_by_the_exact_path() {
         ("MISS".into(), "@alice render 2".into())
     );
 }
+
+#[route("/consistency/cold-head")]
+mod cold_head {
+    use route_runtime::Json;
+    use serde_json::{json, Value};
+
+    pub const REVALIDATE: u64 = 60;
+
+    pub async fn GET() -> Json<Value> {
+        Json(json!({ "a": 1 }))
+    }
+}
+
+/// The response's headers but `date`, sorted.
+fn headers_of(response: &reqwest::Response) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| name.as_str() != "date")
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+        .collect();
+    headers.sort();
+    headers
+}
+
+/// A `HEAD` that finds no entry still answers with the `GET`'s headers (cache status and
+/// `Cache-Control` included), as a `HEAD` that hits one does.
+#[tokio::test]
+async fn a_cold_head_has_the_headers_of_the_get() {
+    let app = routes![cold_head]
+        .with_cache(Cache::default())
+        .into_router();
+    let server = TestServer::start(app).await;
+    let cold_head = server.send("HEAD", "/consistency/cold-head").await;
+    let cold_get = server.get("/consistency/cold-head").await;
+    let warm_head = server.send("HEAD", "/consistency/cold-head").await;
+    let warm_get = server.get("/consistency/cold-head").await;
+    assert_eq!(
+        headers_of(&cold_head),
+        headers_of(&cold_get),
+        "first HEAD, first GET"
+    );
+    assert_eq!(
+        headers_of(&warm_head),
+        headers_of(&warm_get),
+        "HEAD and GET from the entry"
+    );
+}

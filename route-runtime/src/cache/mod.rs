@@ -242,8 +242,18 @@ impl Cache {
         }
         if head {
             // A `GET` handler may answer a `HEAD` without its body (rule 4: never stored). It
-            // answers this one; the next `GET` fills the entry.
-            return handler(parts, Body::empty(), state, params).await;
+            // answers this one, with the headers a `GET`'s fill would have; the next `GET` fills
+            // the entry.
+            let mut response = handler(parts, Body::empty(), state, params).await;
+            if is_shareable(&response) {
+                let lifetime = info.config.cache_lifetime().flatten();
+                add_cache_headers(
+                    response.headers_mut(),
+                    lifetime.map(|d| d.as_secs()),
+                    "MISS",
+                );
+            }
+            return response;
         }
         // Boxed: the fill is most of this future's size, and a hit's future then stays small
         // enough for the allocator's fast path (at 2.5 KiB it was not).
