@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use route_runtime::cache::{Cache, CacheEntry, CacheFuture, CacheHandler, CacheKey};
+use route_runtime::cache::Cache;
 use route_runtime::{route, routes};
 
 use crate::common::{cached_get, client, eventually, runs, TestServer};
@@ -251,37 +251,6 @@ async fn a_stalled_stream_is_not_waited_for_without_end() {
     assert_eq!(chunk.as_deref(), Some(&b"first chunk\n"[..]));
 }
 
-/// A store written to compare `CacheKey::path` with the path given to `invalidate_path`.
-#[derive(Default)]
-struct ExactPathStore {
-    entries: std::sync::Mutex<std::collections::HashMap<CacheKey, CacheEntry>>,
-}
-
-impl CacheHandler for ExactPathStore {
-    fn get<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, Option<CacheEntry>> {
-        let entry = self.entries.lock().unwrap().get(key).cloned();
-        Box::pin(async move { Ok(entry) })
-    }
-
-    fn set<'a>(&'a self, key: &'a CacheKey, entry: CacheEntry) -> CacheFuture<'a, ()> {
-        self.entries.lock().unwrap().insert(key.clone(), entry);
-        Box::pin(async { Ok(()) })
-    }
-
-    fn invalidate_path<'a>(&'a self, path: &'a str) -> CacheFuture<'a, ()> {
-        self.entries.lock().unwrap().retain(|k, _| k.path != path);
-        Box::pin(async { Ok(()) })
-    }
-
-    fn invalidate_tag<'a>(&'a self, tag: &'a str) -> CacheFuture<'a, ()> {
-        self.entries
-            .lock()
-            .unwrap()
-            .retain(|_, e| !e.tags.iter().any(|t| t == tag));
-        Box::pin(async { Ok(()) })
-    }
-}
-
 pub static HANDLE_RUNS: AtomicUsize = AtomicUsize::new(0);
 
 #[route("/consistency/users/[handle]")]
@@ -301,7 +270,7 @@ mod users {
 /// normalised form, `%40alice` here).
 #[tokio::test]
 async fn revalidate_path_reaches_a_store_keyed_by_the_exact_path() {
-    let cache = Cache::new(ExactPathStore::default());
+    let cache = Cache::new(crate::security::RecordingStore::default());
     let app = routes![users].with_cache(cache.clone()).into_router();
     let server = TestServer::start(app).await;
     let path = "/consistency/users/@alice";

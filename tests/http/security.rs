@@ -1769,9 +1769,11 @@ async fn a_failing_cache_store_degrades_to_no_cache() {
 // Caching never leaks and cannot be poisoned (rules 3, 4, 10)
 // ---------------------------------------------------------------------------------------------
 
-/// An in-memory store that remembers every write, so tests can see what was stored.
+/// An in-memory store that remembers every write, so tests can see what was stored. It
+/// invalidates by comparing `CacheKey::path` with the path it is given (as a store written before
+/// `CacheKey::invalidation_path` does).
 #[derive(Clone, Default)]
-struct RecordingStore {
+pub(crate) struct RecordingStore {
     entries: Arc<Mutex<HashMap<CacheKey, CacheEntry>>>,
     writes: Arc<Mutex<Vec<CacheKey>>>,
 }
