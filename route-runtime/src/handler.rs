@@ -487,14 +487,8 @@ impl Finish {
 /// The answer to a handler's panic: `500`, the panic logged (never sent to the client).
 #[cold]
 fn panicked(panic: &Box<dyn Any + Send>) -> Response {
-    panic_error(panic).into_response()
-}
-
-/// A panic as the error it answers with: an empty `500`, the panic logged.
-#[cold]
-pub(crate) fn panic_error(panic: &Box<dyn Any + Send>) -> RouteError {
     tracing::error!(panic = panic_message(panic), "route handler panicked");
-    RouteError::status_only(StatusCode::INTERNAL_SERVER_ERROR)
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
 
 /// Marks a response whose handler read headers, cookies or the body: it must not be cached.

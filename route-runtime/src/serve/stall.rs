@@ -1,7 +1,8 @@
 //! A deadline on writes that cannot proceed: a client that stops reading would otherwise hold its
 //! connection, and the response it asked for, for as long as it likes (hyper has no write
 //! timeout). The timer is armed only when the socket refuses bytes, so a client that reads costs
-//! one branch per write.
+//! one branch per write (and a size check: the bytes that leave are the HTTP/2 watchdog's sign of
+//! progress).
 
 use std::future::Future;
 use std::io;
