@@ -181,11 +181,6 @@ impl Route {
             reserved_elsewhere(item, &mut errors);
             match item {
                 Item::Fn(f) => {
-                    if Method::from_name(&f.sig.ident.to_string()).is_some()
-                        && has_cfg(&f.attrs, "a route handler", &mut errors)
-                    {
-                        continue;
-                    }
                     if let Some(h) = handler(f, &mut errors) {
                         if handlers.iter().any(|o: &Handler| o.method == h.method) {
                             errors.at(&f.sig.ident, "this method is defined twice");
@@ -193,14 +188,7 @@ impl Route {
                         handlers.push(h);
                     }
                 }
-                Item::Const(c) => {
-                    let name = c.ident.to_string();
-                    let cfgd = CONFIG_NAMES.contains(&name.as_str())
-                        && has_cfg(&c.attrs, "a route config constant", &mut errors);
-                    if !cfgd {
-                        config_const(c, &mut config, &mut errors);
-                    }
-                }
+                Item::Const(c) => config_const(c, &mut config, &mut errors),
                 Item::Struct(s) if s.ident == "Params" => user_params = Some(s),
                 Item::Enum(syn::ItemEnum { ident, .. })
                 | Item::Type(syn::ItemType { ident, .. })
@@ -248,8 +236,8 @@ impl Route {
 }
 
 /// `#[cfg]` on a handler or config constant: the macro reads the module before cfg does, so it
-/// would route a method, or read a constant, that the build then removes.
-/// Reports each such attribute; true when there was one.
+/// would route a method, or read a constant, that the build then removes. Reports each such
+/// attribute; true when there was one.
 fn has_cfg(attrs: &[syn::Attribute], what: &str, errors: &mut Errors) -> bool {
     let mut found = false;
     for attr in attrs {
@@ -394,6 +382,9 @@ fn handler(f: &ItemFn, errors: &mut Errors) -> Option<Handler> {
             return None;
         }
     };
+    if has_cfg(&f.attrs, "a route handler", errors) {
+        return None;
+    }
 
     let sig = &f.sig;
     let mut ok = true;
@@ -515,6 +506,10 @@ fn type_is(ty: &Type, name: &str) -> bool {
 /// Reads one of Next.js's route segment config constants.
 fn config_const(c: &ItemConst, config: &mut Config, errors: &mut Errors) {
     let name = c.ident.to_string();
+    if CONFIG_NAMES.contains(&name.as_str()) && has_cfg(&c.attrs, "a route config constant", errors)
+    {
+        return;
+    }
     match name.as_str() {
         "REVALIDATE" => {
             if type_is(&c.ty, "u64") {
