@@ -32,6 +32,7 @@ const SETTINGS_ACK: &[u8] = &[0, 0, 0, 4, 1, 0, 0, 0, 0];
 
 const HEADERS: u8 = 0x1;
 const DATA: u8 = 0x0;
+const PING: u8 = 0x6;
 const GOAWAY: u8 = 0x7;
 const END_STREAM: u8 = 0x1;
 
@@ -49,6 +50,23 @@ async fn start() -> TestServer {
         .header_read_timeout(TIMEOUT)
         .shutdown_grace(GRACE);
     TestServer::start_with(app, config).await
+}
+
+/// A connection to `server` that has sent the HTTP/2 preface, an empty SETTINGS and the ACK of the
+/// server's SETTINGS: ready for requests.
+async fn http2_connection(server: &TestServer) -> TcpStream {
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(PREFACE).await.unwrap();
+    stream.write_all(SETTINGS).await.unwrap();
+    stream.write_all(SETTINGS_ACK).await.unwrap();
+    stream
+}
+
+/// The PING frame that acknowledges a server's PING carrying `payload`, as a live client sends.
+fn ping_ack(payload: &[u8]) -> Vec<u8> {
+    let mut ack = vec![0, 0, 8, PING, 0x1, 0, 0, 0, 0];
+    ack.extend_from_slice(payload);
+    ack
 }
 
 /// Reads until the server closes the connection (EOF or an error such as a reset); returns how
@@ -153,10 +171,7 @@ async fn an_http2_preface_trickled_byte_by_byte_is_closed_at_the_header_timeout(
 async fn an_http2_connection_that_sends_no_request_is_closed_at_the_header_timeout() {
     let server = start().await;
     let since = Instant::now();
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream.write_all(PREFACE).await.unwrap();
-    stream.write_all(SETTINGS).await.unwrap();
-    stream.write_all(SETTINGS_ACK).await.unwrap();
+    let stream = http2_connection(&server).await;
     assert_closed_at_the_timeout(
         stream,
         since,
@@ -302,10 +317,7 @@ async fn h2_get(stream: &mut TcpStream, id: u32, path: &str) -> (bool, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http2_prior_knowledge_is_served_and_a_request_in_flight_outlives_the_timeout() {
     let server = start().await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream.write_all(PREFACE).await.unwrap();
-    stream.write_all(SETTINGS).await.unwrap();
-    stream.write_all(SETTINGS_ACK).await.unwrap();
+    let mut stream = http2_connection(&server).await;
     assert_eq!(
         h2_get(&mut stream, 1, "/hello").await,
         (true, "hello".into())
@@ -323,10 +335,7 @@ async fn http2_prior_knowledge_is_served_and_a_request_in_flight_outlives_the_ti
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_http2_connection_gets_a_goaway_and_is_closed() {
     let server = start().await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream.write_all(PREFACE).await.unwrap();
-    stream.write_all(SETTINGS).await.unwrap();
-    stream.write_all(SETTINGS_ACK).await.unwrap();
+    let mut stream = http2_connection(&server).await;
     assert_eq!(
         h2_get(&mut stream, 1, "/hello").await,
         (true, "hello".into())
@@ -376,6 +385,11 @@ async fn endless_server(chunk: usize, dropped: &'static AtomicBool) -> TestServe
                 axum::body::Body::from_stream(chunks)
             }),
         );
+    start_with_write_timeout(app).await
+}
+
+/// Serves `app` with the header-read and write timeouts at `TIMEOUT`.
+async fn start_with_write_timeout(app: axum::Router) -> TestServer {
     let config = ServeConfig::default()
         .header_read_timeout(TIMEOUT)
         .write_timeout(TIMEOUT)
@@ -423,10 +437,7 @@ static H2_ENDLESS_DROPPED: AtomicBool = AtomicBool::new(false);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_http2_client_that_never_opens_its_window_is_closed_at_the_write_timeout() {
     let server = endless_server(16 * 1024, &H2_ENDLESS_DROPPED).await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream.write_all(PREFACE).await.unwrap();
-    stream.write_all(SETTINGS).await.unwrap();
-    stream.write_all(SETTINGS_ACK).await.unwrap();
+    let mut stream = http2_connection(&server).await;
     stream.write_all(&get_request(1, "/endless")).await.unwrap();
     let since = Instant::now();
     let mut received = 0;
@@ -438,10 +449,8 @@ async fn an_http2_client_that_never_opens_its_window_is_closed_at_the_write_time
         match frame.kind {
             DATA => received += frame.payload.len(),
             // PING without ACK: acknowledge it, as a live client does.
-            0x6 if frame.flags & 0x1 == 0 => {
-                let mut ack = vec![0, 0, 8, 0x6, 0x1, 0, 0, 0, 0];
-                ack.extend_from_slice(&frame.payload);
-                stream.write_all(&ack).await.unwrap();
+            PING if frame.flags & 0x1 == 0 => {
+                stream.write_all(&ping_ack(&frame.payload)).await.unwrap();
             }
             _ => {}
         }
@@ -460,10 +469,7 @@ async fn an_http2_client_that_never_opens_its_window_is_closed_at_the_write_time
         "{received} bytes past the initial window"
     );
     // The server keeps serving others, on HTTP/2 too.
-    let mut other = TcpStream::connect(server.addr).await.unwrap();
-    other.write_all(PREFACE).await.unwrap();
-    other.write_all(SETTINGS).await.unwrap();
-    other.write_all(SETTINGS_ACK).await.unwrap();
+    let mut other = http2_connection(&server).await;
     assert_eq!(
         h2_get(&mut other, 1, "/hello").await,
         (true, "hello".into())
@@ -490,15 +496,8 @@ async fn steady_http2_reader(pause: bool) -> (bool, usize, usize) {
             axum::body::Body::from_stream(chunks)
         }),
     );
-    let config = ServeConfig::default()
-        .header_read_timeout(TIMEOUT)
-        .write_timeout(TIMEOUT)
-        .shutdown_grace(GRACE);
-    let server = TestServer::start_with(app, config).await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream.write_all(PREFACE).await.unwrap();
-    stream.write_all(SETTINGS).await.unwrap();
-    stream.write_all(SETTINGS_ACK).await.unwrap();
+    let server = start_with_write_timeout(app).await;
+    let mut stream = http2_connection(&server).await;
     stream.write_all(&get_request(1, "/big")).await.unwrap();
     let mut received = 0;
     while let Ok(Some(frame)) =
@@ -521,10 +520,8 @@ async fn steady_http2_reader(pause: bool) -> (bool, usize, usize) {
                     }
                 }
             }
-            0x6 if frame.flags & 0x1 == 0 => {
-                let mut ack = vec![0, 0, 8, 0x6, 0x1, 0, 0, 0, 0];
-                ack.extend_from_slice(&frame.payload);
-                let _ = stream.write_all(&ack).await;
+            PING if frame.flags & 0x1 == 0 => {
+                let _ = stream.write_all(&ping_ack(&frame.payload)).await;
             }
             _ => {}
         }
