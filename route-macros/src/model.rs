@@ -189,7 +189,15 @@ impl Route {
                     }
                 }
                 Item::Const(c) => config_const(c, &mut config, &mut errors),
-                Item::Struct(s) if s.ident == "Params" => user_params = Some(s),
+                Item::Struct(s) if s.ident == "Params" => {
+                    has_cfg(
+                        &s.attrs,
+                        "`Params`",
+                        "Write one `struct Params` for every build instead, or put the cfg on the whole module",
+                        &mut errors,
+                    );
+                    user_params = Some(s);
+                }
                 Item::Enum(syn::ItemEnum { ident, .. })
                 | Item::Type(syn::ItemType { ident, .. })
                 | Item::Union(syn::ItemUnion { ident, .. })
@@ -235,10 +243,15 @@ impl Route {
     }
 }
 
-/// `#[cfg]` on a handler or config constant: the macro reads the module before cfg does, so it
-/// would route a method, or read a constant, that the build then removes. Reports each such
-/// attribute; true when there was one.
-fn has_cfg(attrs: &[syn::Attribute], what: &str, errors: &mut Errors) -> bool {
+/// What to write instead of a `#[cfg]` on a handler or config constant.
+const BRANCH_INSTEAD: &str =
+    "Branch inside it instead (`if cfg!(…) { … }`), or put the cfg on the whole module";
+
+/// `#[cfg]` on something the macro reads (a handler, its arguments, a config constant,
+/// `Params`): the macro reads the module before cfg does, so it would route a method, pass an
+/// argument, read a constant or check a field that the build then removes. Reports each such
+/// attribute, with `instead`; true when there was one.
+fn has_cfg(attrs: &[syn::Attribute], what: &str, instead: &str, errors: &mut Errors) -> bool {
     let mut found = false;
     for attr in attrs {
         if removes_item(attr) {
@@ -246,7 +259,7 @@ fn has_cfg(attrs: &[syn::Attribute], what: &str, errors: &mut Errors) -> bool {
             errors.at(
                 attr,
                 format!(
-                    "`#[route]` cannot see through `#[cfg]` on {what}: it is read before cfg applies. Branch inside it instead (`if cfg!(…) {{ … }}`), or put the cfg on the whole module"
+                    "`#[route]` cannot see through `#[cfg]` on {what}: it is read before cfg applies. {instead}"
                 ),
             );
         }
@@ -382,7 +395,7 @@ fn handler(f: &ItemFn, errors: &mut Errors) -> Option<Handler> {
             return None;
         }
     };
-    if has_cfg(&f.attrs, "a route handler", errors) {
+    if has_cfg(&f.attrs, "a route handler", BRANCH_INSTEAD, errors) {
         return None;
     }
 
@@ -423,6 +436,14 @@ fn handler(f: &ItemFn, errors: &mut Errors) -> Option<Handler> {
                 ok = false;
             }
             FnArg::Typed(t) => {
+                if has_cfg(
+                    &t.attrs,
+                    "a route handler's argument",
+                    "Take it in every build instead, and use it under `if cfg!(…) { … }`",
+                    errors,
+                ) {
+                    ok = false;
+                }
                 if let Type::ImplTrait(it) = &*t.ty {
                     errors.at(
                         it,
@@ -506,7 +527,8 @@ fn type_is(ty: &Type, name: &str) -> bool {
 /// Reads one of Next.js's route segment config constants.
 fn config_const(c: &ItemConst, config: &mut Config, errors: &mut Errors) {
     let name = c.ident.to_string();
-    if CONFIG_NAMES.contains(&name.as_str()) && has_cfg(&c.attrs, "a route config constant", errors)
+    if CONFIG_NAMES.contains(&name.as_str())
+        && has_cfg(&c.attrs, "a route config constant", BRANCH_INSTEAD, errors)
     {
         return;
     }
@@ -630,6 +652,16 @@ fn user_param_fields(
     pattern: &str,
     errors: &mut Errors,
 ) -> Vec<(Ident, Type)> {
+    if let Fields::Named(named) = &s.fields {
+        for field in &named.named {
+            has_cfg(
+                &field.attrs,
+                "a field of `Params`",
+                "Keep the field in every build instead, or put the cfg on the whole module",
+                errors,
+            );
+        }
+    }
     let fields: Vec<(Ident, Type)> = match &s.fields {
         Fields::Named(named) => named
             .named
