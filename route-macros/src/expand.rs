@@ -9,13 +9,13 @@
 use proc_macro2::{Delimiter, Group, Punct, Spacing, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens, TokenStreamExt};
 use syn::spanned::Spanned;
-use syn::{Ident, Path};
+use syn::{Ident, LitStr, Path};
 
 use crate::model::{
     is_route_context, Config, DynamicConfig, Handler, Params, RevalidateConfig, Route, Segment,
     State,
 };
-use crate::parse::RouteModule;
+use crate::parse::{readable_params, PatternSegment, RouteModule};
 
 /// The runtime's hidden module, `::route_runtime::__private`, as an absolute path.
 ///
@@ -82,15 +82,111 @@ fn state_alias(module: &Ident) -> Ident {
     format_ident!("__route_state_{}", module)
 }
 
-/// A module that failed validation: the errors, plus the module itself so that the rest of the
-/// crate does not drown the real error in unresolved-name noise.
-pub fn with_errors(errors: syn::Error, module: Option<RouteModule>) -> TokenStream {
+/// A module that failed validation: the errors, plus the module itself with stand-ins for what
+/// it would have gained (`Params` with the fields that could be read from `pattern`, `router()`,
+/// the constants), so that the rest of the crate does not drown the real error in
+/// unresolved-name noise. A name the module defines itself gets no stand-in.
+pub fn with_errors(
+    errors: syn::Error,
+    module: Option<RouteModule>,
+    pattern: Option<&LitStr>,
+) -> TokenStream {
     let errors = errors.to_compile_error();
-    let module = module.and_then(|RouteModule { head, body, .. }| {
-        let body = body?;
-        Some(quote!(#[allow(non_snake_case, dead_code)] #head #body))
-    });
+    let module = module.and_then(
+        |RouteModule {
+             outline,
+             head,
+             body,
+         }| {
+            let body = body?;
+            let mut items = body.stream();
+            items.extend([stand_ins(&outline, pattern)]);
+            let mut content = Group::new(Delimiter::Brace, items);
+            content.set_span(body.span());
+            Some(quote!(#[allow(non_snake_case, dead_code)] #head #content))
+        },
+    );
     quote!(#errors #module)
+}
+
+/// What `with_errors` adds to a failed module: `route_items!` without handlers.
+fn stand_ins(outline: &syn::ItemMod, pattern: Option<&LitStr>) -> TokenStream {
+    let defined: Vec<String> = outline
+        .content
+        .iter()
+        .flat_map(|(_, items)| items)
+        .flat_map(item_names)
+        .collect();
+    let defines = |name: &str| defined.iter().any(|d| d == name);
+    if ["PATTERN", "AXUM_PATHS", "METHODS", "ROUTE", "router"]
+        .iter()
+        .any(|name| defines(name))
+    {
+        return TokenStream::new();
+    }
+    let rt = rt();
+    let params = if defines("Params") {
+        quote!(user)
+    } else {
+        let fields = pattern.map(readable_params).unwrap_or_default();
+        let names = fields
+            .iter()
+            .filter_map(|s| Some(Ident::new(s.param()?, Span::call_site())));
+        let takes = fields.iter().map(|s| {
+            let kind = match s {
+                PatternSegment::CatchAll(_) => "catch_all",
+                PatternSegment::OptionalCatchAll(_) => "optional_catch_all",
+                _ => "dynamic",
+            };
+            Ident::new(kind, Span::call_site())
+        });
+        quote!([generated; ""; #(#names: #takes ""),*])
+    };
+    let pattern = pattern.map_or_else(|| "/".to_string(), LitStr::value);
+    quote! {
+        #rt::route_items! {
+            pattern: #pattern,
+            paths: [],
+            methods: [],
+            segments: [],
+            config: default,
+            params: #params,
+            router: { doc: "", state: generic, builder: __builder, handlers: [] }
+        }
+    }
+}
+
+/// The names an item of the module defines: its own, or for a `use`, each name it imports by
+/// name (a glob import is shadowed by the module's items, so it cannot clash with a stand-in).
+fn item_names(item: &syn::Item) -> Vec<String> {
+    use syn::{Item, UseTree};
+    fn imported(tree: &UseTree, out: &mut Vec<String>) {
+        match tree {
+            UseTree::Path(p) => imported(&p.tree, out),
+            UseTree::Name(n) => out.push(n.ident.to_string()),
+            UseTree::Rename(r) => out.push(r.rename.to_string()),
+            UseTree::Group(g) => g.items.iter().for_each(|t| imported(t, out)),
+            UseTree::Glob(_) => {}
+        }
+    }
+    let ident = match item {
+        Item::Const(i) => &i.ident,
+        Item::Enum(i) => &i.ident,
+        Item::Fn(i) => &i.sig.ident,
+        Item::Static(i) => &i.ident,
+        Item::Struct(i) => &i.ident,
+        Item::Type(i) => &i.ident,
+        Item::Union(i) => &i.ident,
+        Item::Mod(i) => &i.ident,
+        Item::Trait(i) => &i.ident,
+        Item::Use(u) => {
+            let mut names = Vec::new();
+            imported(&u.tree, &mut names);
+            return names;
+        }
+        _ => return Vec::new(),
+    };
+    vec![ident.to_string()]
 }
 
 /// What the module gains: a description that the runtime's `route_items!` writes out as the

@@ -66,11 +66,12 @@ pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let args = match syn::parse::<parse::RouteArgs>(attr) {
         Ok(args) => args,
-        Err(e) => return expand::with_errors(e, Some(module)).into(),
+        Err(e) => return expand::with_errors(e, Some(module), None).into(),
     };
+    let pattern = args.pattern.clone();
     match model::Route::from_input(args, &module.outline) {
         Ok(route) => expand::route(&route, module).into(),
-        Err(e) => expand::with_errors(e, Some(module)).into(),
+        Err(e) => expand::with_errors(e, Some(module), Some(&pattern)).into(),
     }
 }
 

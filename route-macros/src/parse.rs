@@ -193,7 +193,7 @@ pub enum PatternSegment {
 }
 
 impl PatternSegment {
-    fn param(&self) -> Option<&str> {
+    pub fn param(&self) -> Option<&str> {
         match self {
             PatternSegment::Dynamic(n)
             | PatternSegment::CatchAll(n)
@@ -261,6 +261,22 @@ pub fn parse_pattern(lit: &LitStr) -> syn::Result<Vec<PatternSegment>> {
     }
 
     errors.finish(segments)
+}
+
+/// The parameters of a pattern that did not parse, as far as they can be read: each segment
+/// that parses on its own, first of each name. Only for the stand-ins of a module that failed
+/// (see `expand::with_errors`): the handlers' uses of `Params` should not add errors of their own.
+pub fn readable_params(lit: &LitStr) -> Vec<PatternSegment> {
+    let text = lit.value();
+    let mut params: Vec<PatternSegment> = Vec::new();
+    for raw in text.split('/').filter(|s| !s.is_empty()) {
+        if let Ok(segment) = parse_segment(raw, &text) {
+            if segment.param().is_some() && params.iter().all(|p| p.param() != segment.param()) {
+                params.push(segment);
+            }
+        }
+    }
+    params
 }
 
 fn display(segment: &PatternSegment) -> String {
@@ -368,6 +384,11 @@ fn foreign_param_syntax(raw: &str) -> Option<String> {
     if let Some(name) = raw.strip_prefix('*').filter(|n| named(n)) {
         return Some(format!(
             "`{raw}` is a wildcard in other routers: a catch-all is written `[...{name}]`"
+        ));
+    }
+    if let Some(first) = raw.chars().next().filter(|c| matches!(c, ':' | '*')) {
+        return Some(format!(
+            "segment `{raw}` starts with `{first}`, which axum's router reserves for its own parameters: a parameter is written `[name]`, a catch-all `[...name]`"
         ));
     }
     raw.contains(['{', '}']).then(|| {

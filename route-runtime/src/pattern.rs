@@ -526,7 +526,10 @@ pub const fn assert_no_conflicts<const N: usize>(routes: &[&RouteInfo; N]) {
         let mut j = i + 1;
         while j < N {
             let may_share_a_first_segment = keys[i] == 0 || keys[j] == 0 || keys[i] == keys[j];
-            if !may_share_a_first_segment {
+            // A route without methods is the stand-in of a module whose errors are already
+            // reported (`#[route]` never generates one otherwise): no second error for it.
+            let stand_in = routes[i].methods.is_empty() || routes[j].methods.is_empty();
+            if !may_share_a_first_segment || stand_in {
                 j += 1;
                 continue;
             }

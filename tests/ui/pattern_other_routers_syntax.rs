@@ -28,4 +28,18 @@ mod brace {
     }
 }
 
+#[route("/files/*")]
+mod bare_wildcard {
+    pub async fn GET() -> &'static str {
+        "files"
+    }
+}
+
+#[route("/files/*.txt/:id-x")]
+mod wildcard_suffix_and_colon {
+    pub async fn GET() -> &'static str {
+        "text"
+    }
+}
+
 fn main() {}

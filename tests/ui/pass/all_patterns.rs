@@ -86,8 +86,16 @@ mod rss {
     }
 }
 
+// `*` and `:` inside a segment are literal characters; only a segment's first one is refused.
+#[route("/glob/a*b/x:y")]
+mod glob {
+    pub async fn GET() -> &'static str {
+        "literal"
+    }
+}
+
 fn main() {
     assert_eq!(docs::AXUM_PATHS, ["/docs", "/docs/{*slug}"]);
     assert_eq!(pricing::PATTERN, "/(marketing)/pricing");
-    let _router: axum::Router = routes![home, about, user, team, blog, docs, archive, pricing, rss].into_router();
+    let _router: axum::Router = routes![home, about, user, team, blog, docs, archive, pricing, rss, glob].into_router();
 }
