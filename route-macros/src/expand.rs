@@ -220,6 +220,15 @@ fn generated(route: &Route) -> TokenStream {
             const _: &str = DYNAMIC;
         )
     });
+    // A zero the macro cannot read (`= super::ZERO`) is refused when the constant is evaluated.
+    let max_duration_check = route.config.max_duration.map(|span| {
+        quote_spanned! {span=>
+            const _: () = ::core::assert!(
+                MAX_DURATION > 0,
+                "`MAX_DURATION` must be at least 1 second (leave it out for no limit)"
+            );
+        }
+    });
     let (params, user_from_params) = match &route.params {
         Params::Generated => (generated_params(route), None),
         Params::User(fields) => (quote!(user), Some(user_from_params(route, fields))),
@@ -239,6 +248,7 @@ fn generated(route: &Route) -> TokenStream {
     let handlers = route.handlers.iter().map(handler);
     quote! {
         #dynamic_use
+        #max_duration_check
         #user_from_params
         #rt::route_items! {
             pattern: #pattern,

@@ -177,11 +177,18 @@ impl Route {
         let mut handlers = Vec::new();
         let mut config = Config::default();
         let mut user_params = None;
+        let fns: Vec<String> = items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Fn(f) => Some(f.sig.ident.to_string()),
+                _ => None,
+            })
+            .collect();
         for item in items {
             reserved_elsewhere(item, &mut errors);
             match item {
                 Item::Fn(f) => {
-                    if let Some(h) = handler(f, &mut errors) {
+                    if let Some(h) = handler(f, &fns, &mut errors) {
                         if handlers.iter().any(|o: &Handler| o.method == h.method) {
                             errors.at(&f.sig.ident, "this method is defined twice");
                         }
@@ -228,7 +235,7 @@ impl Route {
         };
         let state = match args.state {
             Some(ty) => Some(State::Explicit(ty)),
-            None => inferred_state(&handlers).map(State::Inferred),
+            None => inferred_state(&handlers, &mut errors).map(State::Inferred),
         };
 
         errors.finish(Route {
@@ -371,20 +378,48 @@ fn url_segments(segments: Vec<PatternSegment>) -> Vec<Segment> {
 
 /// A function is a handler when it is named after a method; near misses are errors, other
 /// functions are the user's helpers.
-fn handler(f: &ItemFn, errors: &mut Errors) -> Option<Handler> {
+/// HTTP methods a module might try to export that Next.js does not route.
+const UNSUPPORTED_METHODS: &[&str] = &[
+    "TRACE",
+    "CONNECT",
+    "QUERY",
+    "PURGE",
+    "LINK",
+    "UNLINK",
+    "PROPFIND",
+    "PROPPATCH",
+    "MKCOL",
+    "COPY",
+    "MOVE",
+    "LOCK",
+    "UNLOCK",
+    "REPORT",
+    "SEARCH",
+];
+
+/// A function of the module as a handler, if it is named after a method; `fns` are the names of
+/// all the module's functions.
+fn handler(f: &ItemFn, fns: &[String], errors: &mut Errors) -> Option<Handler> {
     let name = f.sig.ident.to_string();
     let method = match Method::from_name(&name) {
         Some(m) => m,
         None => {
             let upper = name.to_ascii_uppercase();
+            // What Next.js would export but ignore: a `pub` `get` is a mistaken handler, a private
+            // one, or one beside its `GET`, a helper.
+            let exported = !matches!(f.vis, syn::Visibility::Inherited);
             if Method::from_name(&upper).is_some() {
-                errors.at(
-                    &f.sig.ident,
-                    format!(
-                        "handler names are uppercase, as in Next.js: rename `{name}` to `{upper}`"
-                    ),
-                );
-            } else if name.len() > 1 && name.chars().all(|c| c.is_ascii_uppercase()) {
+                if exported && !fns.contains(&upper) {
+                    errors.at(
+                        &f.sig.ident,
+                        format!(
+                            "handler names are uppercase, as in Next.js: rename `{name}` to `{upper}` (or, for a helper, make it private)"
+                        ),
+                    );
+                }
+            } else if UNSUPPORTED_METHODS.contains(&name.as_str())
+                || (exported && name.len() > 1 && name.chars().all(|c| c.is_ascii_uppercase()))
+            {
                 errors.at(
                     &f.sig.ident,
                     format!(
@@ -502,21 +537,59 @@ fn last_ident(ty: &Type) -> Option<&Ident> {
     }
 }
 
-/// `State<T>` in a handler gives the router's state type when `state = T` is not written.
-fn inferred_state(handlers: &[Handler]) -> Option<Type> {
-    handlers.iter().flat_map(|h| &h.args).find_map(|arg| {
-        let Type::Path(p) = &arg.ty else { return None };
-        let last = p.path.segments.last()?;
-        if last.ident != "State" {
-            return None;
+/// `State<T>` in a handler gives the router's state type when `state = T` is not written. Two
+/// handlers taking different states (a substate through `FromRef`) cannot say which is the
+/// router's: reported, with the way to say it.
+fn inferred_state(handlers: &[Handler], errors: &mut Errors) -> Option<Type> {
+    let mut first: Option<(Method, &Type, String)> = None;
+    for handler in handlers {
+        for arg in &handler.args {
+            let Some(state) = state_type(&arg.ty) else {
+                continue;
+            };
+            let written = written(state);
+            match &first {
+                None => first = Some((handler.method, state, written)),
+                Some((first_method, _, first_written)) if *first_written != written => errors.at(
+                    &arg.ty,
+                    format!(
+                        "the handlers take different states (`State<{first_written}>` in {}, `State<{written}>` in {}), so the router's cannot be inferred: write it, `#[route(\"…\", state = {first_written})]` or `state = {written}` (the other state is then taken from it through `FromRef`)",
+                        first_method.name(),
+                        handler.method.name(),
+                    ),
+                ),
+                Some(_) => {}
+            }
         }
-        let PathArguments::AngleBracketed(generics) = &last.arguments else {
-            return None;
-        };
-        generics.args.iter().find_map(|g| match g {
-            GenericArgument::Type(t) => Some(t.clone()),
-            _ => None,
-        })
+    }
+    first.map(|(_, state, _)| state.clone())
+}
+
+/// A type as written, for a message: `Arc<Db>` rather than the tokens' `Arc < Db >`.
+fn written(ty: &Type) -> String {
+    let tokens = quote::ToTokens::to_token_stream(ty).to_string();
+    tokens
+        .replace(" < ", "<")
+        .replace(" <", "<")
+        .replace(" >", ">")
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace(" ,", ",")
+}
+
+/// `T` of a `State<T>` argument.
+fn state_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "State" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(generics) = &last.arguments else {
+        return None;
+    };
+    generics.args.iter().find_map(|g| match g {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
     })
 }
 
@@ -759,7 +832,7 @@ mod tests {
     fn misuse_is_reported_together() {
         let all = errors(
             r#""/a""#,
-            "mod m { fn get() {} fn TRACE() {} fn PUT(&self) {} const REVALIDATE: bool = false; const RUNTIME: &str = \"edge\"; }",
+            "mod m { pub fn get() {} fn TRACE() {} fn PUT(&self) {} const REVALIDATE: bool = false; const RUNTIME: &str = \"edge\"; }",
         );
         for needle in [
             "rename `get` to `GET`",

@@ -35,9 +35,7 @@ mod own {
         ctx.params.id.to_string()
     }
 
-    pub async fn get() -> &'static str {
-        "lowercase"
-    }
+    pub const MAX_DURATION: u64 = 0;
 }
 
 fn main() {

@@ -5,6 +5,10 @@ mod hello {
     pub async fn get() -> &'static str {
         "Hello"
     }
+
+    pub(crate) fn post() -> &'static str {
+        "created"
+    }
 }
 
 fn main() {}

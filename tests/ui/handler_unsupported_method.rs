@@ -9,6 +9,14 @@ mod hello {
     pub async fn TRACE() -> &'static str {
         "trace"
     }
+
+    async fn CONNECT() -> &'static str {
+        "private, but a method"
+    }
+
+    pub async fn ANY() -> &'static str {
+        "exported, all uppercase"
+    }
 }
 
 fn main() {}

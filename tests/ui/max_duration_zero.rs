@@ -9,4 +9,15 @@ mod slow {
     }
 }
 
+const ZERO: u64 = 0;
+
+#[route("/slower")]
+mod slower {
+    pub const MAX_DURATION: u64 = super::ZERO;
+
+    pub async fn GET() -> &'static str {
+        "slower"
+    }
+}
+
 fn main() {}
