@@ -479,6 +479,16 @@ fn handler(f: &ItemFn, fns: &[String], errors: &mut Errors) -> Option<Handler> {
                 ) {
                     ok = false;
                 }
+                if let Type::Reference(r) = &*t.ty {
+                    let owned = written(&r.elem);
+                    errors.at(
+                        r,
+                        format!(
+                            "a route handler takes its arguments by value (an extractor owns what it reads): write `{owned}`"
+                        ),
+                    );
+                    ok = false;
+                }
                 if let Type::ImplTrait(it) = &*t.ty {
                     errors.at(
                         it,
@@ -502,6 +512,24 @@ fn handler(f: &ItemFn, fns: &[String], errors: &mut Errors) -> Option<Handler> {
         .or_else(|| args.iter().rposition(|a| !is_route_context(&a.ty)));
     if let Some(i) = body {
         args[i].takes_body = true;
+        // An extractor that can only read the body is refused by axum anywhere else; said here
+        // in words, rather than as a missing `FromRequestParts`.
+        let body = written(&args[i].ty);
+        for arg in args.iter().filter(|a| !a.takes_body && reads_body(&a.ty)) {
+            let other = written(&arg.ty);
+            let or_request = if [&body, &other].iter().any(|t| t.ends_with("Request")) {
+                ""
+            } else {
+                " (or take `Request` and read the body from it)"
+            };
+            errors.at(
+                &arg.ty,
+                format!(
+                    "only one argument can read the request body, and `{body}` does here: keep one of `{other}` and `{body}`{or_request}"
+                ),
+            );
+            ok = false;
+        }
     }
     // The runtime has a shape for up to 16 (axum's limit for a handler's extractors).
     if args.iter().filter(|a| !a.takes_body).count() > 16 {
@@ -575,6 +603,24 @@ fn written(ty: &Type) -> String {
         .replace(" :: ", "::")
         .replace(":: ", "::")
         .replace(" ,", ",")
+}
+
+/// Extractors of axum and of this crate that read the body (and nothing from the head alone).
+fn reads_body(ty: &Type) -> bool {
+    last_ident(ty).is_some_and(|i| {
+        [
+            "Request",
+            "Json",
+            "Form",
+            "RawForm",
+            "String",
+            "Bytes",
+            "Multipart",
+            "Body",
+        ]
+        .iter()
+        .any(|name| i == name)
+    })
 }
 
 /// `T` of a `State<T>` argument.
