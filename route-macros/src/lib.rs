@@ -7,6 +7,8 @@
 use proc_macro::TokenStream;
 use syn::parse_macro_input;
 
+use parse::RouteModule;
+
 mod expand;
 mod model;
 mod parse;
@@ -55,7 +57,7 @@ mod parse;
 /// [`RouteContext<Params>`]: https://docs.rs/route-runtime/latest/route_runtime/struct.RouteContext.html
 #[proc_macro_attribute]
 pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let module = match parse::RouteModule::parse(item.into()) {
+    let module = match RouteModule::parse(item.into()) {
         Ok(module) => module,
         Err(e) => {
             let message = format!(
@@ -64,6 +66,21 @@ pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
             return syn::Error::new(e.span(), message).to_compile_error().into();
         }
     };
+    // A second `#[route]` below this one: this one reports it and leaves the module to it.
+    if let Some(other) = module
+        .outline
+        .attrs
+        .iter()
+        .find(|a| a.path().segments.last().is_some_and(|s| s.ident == "route"))
+    {
+        let error = syn::Error::new_spanned(
+            other,
+            "`#[route]` is given twice: a module is one route, at one path; put the other path's handlers in a module of their own (they may call shared functions)",
+        );
+        let RouteModule { head, body, .. } = module;
+        let error = error.to_compile_error();
+        return quote::quote!(#error #head #body).into();
+    }
     let args = match syn::parse::<parse::RouteArgs>(attr) {
         Ok(args) => args,
         Err(e) => return expand::with_errors(e, Some(module), None).into(),

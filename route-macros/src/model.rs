@@ -316,6 +316,10 @@ fn reserved_elsewhere(item: &Item, errors: &mut Errors) {
             (found, "imported")
         }
         Item::Static(s) => (vec![s.ident.clone()], "a `static`"),
+        // A config constant is read by the macro; a method name is only routed as a function.
+        Item::Const(c) if Method::from_name(&c.ident.to_string()).is_some() => {
+            (vec![c.ident.clone()], "a `const`")
+        }
         _ => return,
     };
     for ident in found {
@@ -687,6 +691,11 @@ fn config_const(c: &ItemConst, config: &mut Config, errors: &mut Errors) {
                         "unknown `DYNAMIC` value: use \"auto\", \"force-dynamic\", \"force-static\" or \"error\" (or a `Dynamic`)",
                     ),
                 }
+            } else if matches!(&*c.ty, Type::Reference(r) if type_is(&r.elem, "str")) {
+                errors.at(
+                    &c.expr,
+                    "`DYNAMIC` as a string must be the literal itself (\"auto\", \"force-dynamic\", \"force-static\" or \"error\"): the macro reads it; or use a `Dynamic`",
+                );
             } else {
                 errors.at(
                     &c.ty,

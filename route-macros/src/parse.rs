@@ -153,6 +153,16 @@ impl Parse for RouteArgs {
                     "write the state type after `=`: `state = YourState`",
                 ));
             }
+            if input.peek(LitStr) {
+                let quoted: LitStr = input.parse()?;
+                return Err(Error::new(
+                    quoted.span(),
+                    format!(
+                        "the state is a type, not a string: write `state = {}`",
+                        quoted.value()
+                    ),
+                ));
+            }
             let ty = input.parse::<Type>()?;
             if state.is_some() {
                 return Err(Error::new(key.span(), "`state` is given twice: keep one"));

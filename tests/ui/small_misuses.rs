@@ -29,4 +29,48 @@ mod imported_params {
     }
 }
 
-fn main() {}
+#[derive(Clone)]
+pub struct AppState;
+
+#[route("/quoted", state = "AppState")]
+mod quoted_state {
+    pub async fn GET() -> &'static str {
+        "quoted"
+    }
+}
+
+#[route("/a")]
+#[route("/b")]
+mod two_paths {
+    pub async fn GET() -> &'static str {
+        "two"
+    }
+}
+
+fn list() -> &'static str {
+    "list"
+}
+
+#[route("/const-handler")]
+mod const_handler {
+    pub const GET: fn() -> &'static str = super::list;
+
+    pub async fn POST() -> &'static str {
+        "created"
+    }
+}
+
+const FORCE: &str = "force-static";
+
+#[route("/dynamic-path")]
+mod dynamic_path {
+    pub const DYNAMIC: &str = super::FORCE;
+
+    pub async fn GET() -> &'static str {
+        "static"
+    }
+}
+
+fn main() {
+    let _ = two_paths::router::<()>();
+}
