@@ -12,9 +12,10 @@ use axum::response::{IntoResponse, Response};
 
 /// The error type of route handlers.
 ///
-/// Any `std::error::Error` converts into it with `?` and becomes a logged `500`; client errors and
-/// navigation are built with the constructors below or the helpers in
-/// [`navigation`](crate::navigation).
+/// Client errors and navigation are built with the constructors below ([`RouteError::new`],
+/// [`RouteError::bad_request`], [`RouteError::not_found`], …) or the helpers in
+/// [`navigation`](crate::navigation); anything else is an internal error: an empty `500`, its
+/// message logged with `tracing` and never sent to the client.
 ///
 /// ```
 /// use route_runtime::{RouteError, StatusCode};
@@ -24,6 +25,69 @@ use axum::response::{IntoResponse, Response};
 ///         .map_err(|_| RouteError::new(StatusCode::BAD_REQUEST, "`page` must be a number"))
 /// }
 /// assert_eq!(parse_page("x").unwrap_err().status(), StatusCode::BAD_REQUEST);
+/// ```
+///
+/// # `?` on other errors
+///
+/// `?` converts everything [`RouteError::internal`] takes — anything that is
+/// `Into<Box<dyn Error + Send + Sync>>` — into an internal error (an empty, logged `500`):
+///
+/// - any `std::error::Error + Send + Sync + 'static` (`std::io::Error`, `serde_json::Error`, …);
+/// - a `Box<dyn Error + Send + Sync>`, what many libraries and `main`s return;
+/// - a `String` or a `&str` (the message is logged, not sent: for a message the client sees,
+///   use [`RouteError::bad_request`] or [`RouteError::new`]).
+///
+/// ```
+/// use std::error::Error;
+/// use route_runtime::{RouteError, StatusCode};
+///
+/// fn load() -> Result<u32, Box<dyn Error + Send + Sync>> {
+///     Err("database unreachable".into())
+/// }
+///
+/// fn handler() -> Result<String, RouteError> {
+///     let count = load()?; // a logged 500
+///     Ok(count.to_string())
+/// }
+/// assert_eq!(handler().unwrap_err().status(), StatusCode::INTERNAL_SERVER_ERROR);
+/// ```
+///
+/// A `Box<dyn Error>` *without* `Send + Sync` cannot be kept in a `RouteError` (which crosses
+/// threads with the response): `?` on it fails to compile with "`dyn std::error::Error` cannot
+/// be sent between threads safely". Keep its message instead:
+///
+/// ```
+/// # use std::error::Error;
+/// # use route_runtime::RouteError;
+/// fn legacy() -> Result<u32, Box<dyn Error>> {
+///     Err("legacy failure".into())
+/// }
+///
+/// fn handler() -> Result<u32, RouteError> {
+///     legacy().map_err(|e| RouteError::internal(e.to_string()))
+/// }
+/// assert_eq!(handler().unwrap_err().status(), 500);
+/// ```
+///
+/// A user error type that is *not* a `std::error::Error` can pick its own status with its own
+/// `impl From<MyError> for RouteError`.
+///
+/// # `Option` → `404`
+///
+/// `None` becomes Next.js's `notFound()` with [`OptionExt::or_not_found`](crate::OptionExt), or
+/// `ok_or_else(RouteError::not_found)`:
+///
+/// ```
+/// use route_runtime::{OptionExt, RouteError};
+///
+/// fn find(id: u32) -> Result<&'static str, RouteError> {
+///     let title = [(1, "first post")]
+///         .into_iter()
+///         .find_map(|(k, v)| (k == id).then_some(v))
+///         .or_not_found()?;
+///     Ok(title)
+/// }
+/// assert_eq!(find(2).unwrap_err().status(), 404);
 /// ```
 pub struct RouteError {
     kind: Kind,
@@ -71,6 +135,52 @@ impl RouteError {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
 
+    /// `404 Not Found` with an empty body: the error [`not_found()`](crate::navigation::not_found)
+    /// returns, as a value (for `ok_or_else`, `map_err`, …).
+    ///
+    /// ```
+    /// use route_runtime::RouteError;
+    ///
+    /// fn post(id: u32) -> Result<&'static str, RouteError> {
+    ///     let posts = std::collections::HashMap::from([(1, "first post")]);
+    ///     posts.get(&id).copied().ok_or_else(RouteError::not_found)
+    /// }
+    /// assert_eq!(post(2).unwrap_err().status(), 404);
+    /// ```
+    ///
+    /// For an `Option`, [`OptionExt::or_not_found`](crate::OptionExt::or_not_found) says it in
+    /// one call.
+    pub fn not_found() -> Self {
+        Self::status_only(StatusCode::NOT_FOUND)
+    }
+
+    /// `403 Forbidden` with an empty body: the error
+    /// [`forbidden()`](crate::navigation::forbidden) returns, as a value.
+    ///
+    /// ```
+    /// use route_runtime::RouteError;
+    ///
+    /// let error = RouteError::forbidden();
+    /// assert_eq!(error.status(), 403);
+    /// ```
+    pub fn forbidden() -> Self {
+        Self::status_only(StatusCode::FORBIDDEN)
+    }
+
+    /// `401 Unauthorized` with an empty body: the error
+    /// [`unauthorized()`](crate::navigation::unauthorized) returns, as a value.
+    ///
+    /// ```
+    /// use route_runtime::RouteError;
+    ///
+    /// let token: Option<&str> = None;
+    /// let error = token.ok_or_else(RouteError::unauthorized).unwrap_err();
+    /// assert_eq!(error.status(), 401);
+    /// ```
+    pub fn unauthorized() -> Self {
+        Self::status_only(StatusCode::UNAUTHORIZED)
+    }
+
     /// A status with an empty body, e.g. `404`.
     pub fn status_only(status: StatusCode) -> Self {
         RouteError {
@@ -79,6 +189,16 @@ impl RouteError {
     }
 
     /// An internal error: answered with an empty `500`, `error` logged.
+    ///
+    /// Takes what `?` takes (see [`RouteError`]): an error, a boxed error, a `String` or a `&str`.
+    ///
+    /// ```
+    /// use route_runtime::RouteError;
+    ///
+    /// let error = RouteError::internal(format!("cache shard {} is down", 3));
+    /// assert_eq!(error.status(), 500);
+    /// assert_eq!(error.message(), None); // never sent to the client
+    /// ```
     pub fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
         RouteError {
             kind: Kind::Internal(error.into()),
@@ -128,9 +248,15 @@ impl RouteError {
     }
 }
 
+/// `?` on an error: an internal error (an empty, logged `500`), as [`RouteError::internal`].
+///
+/// The bound is `Into<Box<dyn Error + Send + Sync>>` rather than `Error + Send + Sync`, so that
+/// `Box<dyn Error + Send + Sync>` (which is not itself an `Error`) converts too: a separate
+/// `impl From<Box<dyn Error + Send + Sync>>` beside an `Error` blanket impl is refused by
+/// coherence (E0119: std may one day implement `Error` for that box).
 impl<E> From<E> for RouteError
 where
-    E: std::error::Error + Send + Sync + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
 {
     fn from(error: E) -> Self {
         RouteError::internal(error)

@@ -7,6 +7,11 @@
 //! ([`cookies()`](fn@cookies), [`headers()`](fn@headers), [`redirect()`](fn@redirect),
 //! [`not_found()`](fn@not_found)).
 //!
+//! Handlers return [`RouteError`] with `?`: client errors with their status and a JSON message,
+//! navigation (`redirect(..)?`, `not_found()?`, `option.or_not_found()?` via [`OptionExt`]), and
+//! any other error — a `std::error::Error`, a `Box<dyn Error + Send + Sync>` — as a logged,
+//! empty `500`.
+//!
 //! ```no_run
 //! use route_runtime::{route, routes};
 //!
@@ -58,7 +63,8 @@ pub use context::RouteContext;
 pub use cookies::{cookies, try_cookies, CookieError, Cookies, Priority, SameSite, SetCookie};
 pub use error::RouteError;
 pub use navigation::{
-    forbidden, not_found, permanent_redirect, redirect, redirect_local, redirect_with, unauthorized,
+    forbidden, not_found, permanent_redirect, redirect, redirect_local, redirect_with,
+    unauthorized, OptionExt,
 };
 pub use normalize::{NormalizePath, NormalizePathLayer};
 pub use params::{

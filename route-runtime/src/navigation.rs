@@ -1,4 +1,5 @@
 //! Navigation from anywhere in a handler: [`redirect`], [`permanent_redirect`], [`not_found`], …
+//! and [`OptionExt::or_not_found`] for an `Option` that must be `Some`.
 //!
 //! In Next.js, `redirect()` and `notFound()` throw, so they work at any depth of the handler's
 //! call tree. Here they return `Err` of a [`RouteError`] (the `Ok` side is [`Infallible`]: it
@@ -23,6 +24,9 @@
 //! assert_eq!(error.location().unwrap(), "/login");
 //! assert_eq!(load_post(2, true).unwrap_err().status(), 404);
 //! ```
+//!
+//! Each returns a `Result` marked `#[must_use]`: `redirect("/login");` without `?` does nothing,
+//! and the compiler says to write `redirect("/login")?;`.
 //!
 //! Cookies set with `cookies()` before the redirect (or the 404) are sent with it.
 //!
@@ -79,6 +83,7 @@ const NOT_IN_URI: &AsciiSet = &CONTROLS
 ///
 /// `url` is trusted: to redirect to a URL that came from the client (a `?next=` parameter), use
 /// [`redirect_local`], which refuses anything that leaves the site.
+#[must_use = "`redirect` returns the redirect as an `Err` and does nothing else: write `redirect(..)?;` (or return it)"]
 pub fn redirect(url: impl AsRef<str>) -> Result<Infallible, RouteError> {
     Err(redirect_error(url.as_ref(), temporary_status()))
 }
@@ -92,6 +97,7 @@ pub fn redirect(url: impl AsRef<str>) -> Result<Infallible, RouteError> {
 /// assert_eq!(error.status(), 308);
 /// assert_eq!(error.location().unwrap(), "/new-home");
 /// ```
+#[must_use = "`permanent_redirect` returns the redirect as an `Err` and does nothing else: write `permanent_redirect(..)?;` (or return it)"]
 pub fn permanent_redirect(url: impl AsRef<str>) -> Result<Infallible, RouteError> {
     Err(redirect_error(url.as_ref(), StatusCode::PERMANENT_REDIRECT))
 }
@@ -109,6 +115,7 @@ pub fn permanent_redirect(url: impl AsRef<str>) -> Result<Infallible, RouteError
 /// assert_eq!(error.status(), 301);
 /// assert_eq!(redirect_with("/x", StatusCode::OK).unwrap_err().status(), 500);
 /// ```
+#[must_use = "`redirect_with` returns the redirect as an `Err` and does nothing else: write `redirect_with(..)?;` (or return it)"]
 pub fn redirect_with(url: impl AsRef<str>, status: StatusCode) -> Result<Infallible, RouteError> {
     if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
         return Err(RouteError::internal(format!(
@@ -132,6 +139,7 @@ pub fn redirect_with(url: impl AsRef<str>, status: StatusCode) -> Result<Infalli
 /// assert_eq!(redirect_local("//evil.com").unwrap_err().status(), 400);
 /// assert_eq!(redirect_local("https://evil.com").unwrap_err().status(), 400);
 /// ```
+#[must_use = "`redirect_local` returns the redirect as an `Err` and does nothing else: write `redirect_local(..)?;` (or return it)"]
 pub fn redirect_local(target: impl AsRef<str>) -> Result<Infallible, RouteError> {
     let target = target.as_ref();
     if !is_local_path(target) {
@@ -157,8 +165,9 @@ pub fn redirect_local(target: impl AsRef<str>) -> Result<Infallible, RouteError>
 /// }
 /// assert_eq!(find(2).unwrap_err().status(), 404);
 /// ```
+#[must_use = "`not_found` returns the 404 as an `Err` and does nothing else: write `not_found()?;` (or return it)"]
 pub fn not_found() -> Result<Infallible, RouteError> {
-    Err(RouteError::status_only(StatusCode::NOT_FOUND))
+    Err(RouteError::not_found())
 }
 
 /// Answers `403 Forbidden` with an empty body (Next.js's `forbidden()`).
@@ -175,8 +184,9 @@ pub fn not_found() -> Result<Infallible, RouteError> {
 /// }
 /// assert_eq!(delete(false).unwrap_err().status(), 403);
 /// ```
+#[must_use = "`forbidden` returns the 403 as an `Err` and does nothing else: write `forbidden()?;` (or return it)"]
 pub fn forbidden() -> Result<Infallible, RouteError> {
-    Err(RouteError::status_only(StatusCode::FORBIDDEN))
+    Err(RouteError::forbidden())
 }
 
 /// Answers `401 Unauthorized` with an empty body (Next.js's `unauthorized()`).
@@ -194,8 +204,46 @@ pub fn forbidden() -> Result<Infallible, RouteError> {
 /// }
 /// assert_eq!(user(None).unwrap_err().status(), 401);
 /// ```
+#[must_use = "`unauthorized` returns the 401 as an `Err` and does nothing else: write `unauthorized()?;` (or return it)"]
 pub fn unauthorized() -> Result<Infallible, RouteError> {
-    Err(RouteError::status_only(StatusCode::UNAUTHORIZED))
+    Err(RouteError::unauthorized())
+}
+
+/// `None` → `404`: [`or_not_found`](OptionExt::or_not_found) on an `Option`, for Next.js's
+/// `if (!post) notFound()`.
+///
+/// Also re-exported at the crate root (`route_runtime::OptionExt`). Sealed: implemented for
+/// `Option<T>` only.
+///
+/// ```
+/// use std::collections::HashMap;
+///
+/// use route_runtime::{OptionExt, RouteError};
+///
+/// fn post(posts: &HashMap<u32, String>, id: u32) -> Result<&str, RouteError> {
+///     let post = posts.get(&id).or_not_found()?;
+///     Ok(post)
+/// }
+///
+/// let posts = HashMap::from([(1, "first post".to_owned())]);
+/// assert_eq!(post(&posts, 1).unwrap(), "first post");
+/// assert_eq!(post(&posts, 2).unwrap_err().status(), 404);
+/// ```
+pub trait OptionExt<T>: sealed::Sealed {
+    /// The value, or the `404` of [`not_found()`] (the same [`RouteError::not_found`]: empty
+    /// body, cookies set during the request still sent).
+    fn or_not_found(self) -> Result<T, RouteError>;
+}
+
+impl<T> OptionExt<T> for Option<T> {
+    fn or_not_found(self) -> Result<T, RouteError> {
+        self.ok_or_else(RouteError::not_found)
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl<T> Sealed for Option<T> {}
 }
 
 /// `303` for an HTML form submission (so the browser follows with a `GET`), else `307`.
