@@ -238,8 +238,17 @@ impl Request {
     }
 
     /// The body as UTF-8 text (`400` when it is not valid UTF-8). An empty body is `""`.
+    ///
+    /// One leading UTF-8 byte order mark (`EF BB BF`) is removed, as Next.js's `request.text()`
+    /// (the WHATWG UTF-8 decode) does; [`bytes`](Self::bytes) keeps it. The byte index of an
+    /// invalid sequence in the `400` counts from after the mark.
     pub async fn text(self) -> Result<String, RouteError> {
         let bytes = self.bytes().await?;
+        let bytes = if bytes.starts_with(UTF8_BOM) {
+            bytes.slice(UTF8_BOM.len()..)
+        } else {
+            bytes
+        };
         String::from_utf8(bytes.into())
             .map_err(|e| RouteError::bad_request(format!("request body is not valid UTF-8: {e}")))
     }
@@ -249,6 +258,10 @@ impl Request {
     /// The content type must be `application/json` or a `…+json` type (parameters such as
     /// `charset` allowed), else `415`. A body that is not JSON, or not the JSON `T` expects, is a
     /// `400` whose body names the problem and its `line` and `column`.
+    ///
+    /// One leading UTF-8 byte order mark (`EF BB BF`) is skipped, as Next.js's `request.json()`
+    /// does (it decodes with `text()` first); `line` and `column` count from after it, as in the
+    /// text the client sees.
     pub async fn json<T: DeserializeOwned>(self) -> Result<T, RouteError> {
         if !self.media_type().as_deref().is_some_and(is_json_media_type) {
             return Err(RouteError::new(
@@ -257,7 +270,8 @@ impl Request {
             ));
         }
         let bytes = self.bytes().await?;
-        serde_json::from_slice(&bytes).map_err(json_error)
+        let json = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
+        serde_json::from_slice(json).map_err(json_error)
     }
 
     /// The body as form data: `application/x-www-form-urlencoded` or `multipart/form-data`.
@@ -333,6 +347,9 @@ impl Request {
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The UTF-8 byte order mark, which `text()` and `json()` skip at the start of a body.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The error of a body found over the limit before reading it.
 #[derive(Debug)]
@@ -1147,6 +1164,50 @@ mod tests {
         let (status, json) = body_json(req.json::<Item>().await.unwrap_err()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(json["error"].as_str().unwrap().contains("EOF"));
+    }
+
+    #[tokio::test]
+    async fn one_leading_bom_is_skipped_by_text_and_json() {
+        let ct = [("content-type", "application/json")];
+        let req = request("POST", "/", &ct, "\u{feff}{\"a\":[1,2]}").await;
+        assert_eq!(req.json::<Item>().await.unwrap(), Item { a: vec![1, 2] });
+        let req = request("POST", "/", &[], "\u{feff}h\u{e9}").await;
+        assert_eq!(req.text().await.unwrap(), "h\u{e9}");
+        // `bytes()` is the body as sent.
+        let req = request("POST", "/", &[], "\u{feff}x").await;
+        assert_eq!(req.bytes().await.unwrap(), "\u{feff}x");
+        // A BOM split across chunks is still one BOM.
+        let req = request(
+            "POST",
+            "/",
+            &ct,
+            chunked(vec![b"\xEF", b"\xBB\xBF[", b"1]"]),
+        )
+        .await;
+        assert_eq!(req.json::<Vec<u32>>().await.unwrap(), [1]);
+
+        // Positions count from after the BOM: the same as without it.
+        for body in ["{\"a\": [1,,2]}", "{\n  \"a\": [1,,2]\n}"] {
+            let plain = request("POST", "/", &ct, body).await;
+            let (_, plain) = body_json(plain.json::<Item>().await.unwrap_err()).await;
+            let bom = request("POST", "/", &ct, format!("\u{feff}{body}")).await;
+            let (status, bom) = body_json(bom.json::<Item>().await.unwrap_err()).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST);
+            assert_eq!(bom, plain, "{body:?}");
+        }
+
+        // Only one: a second BOM is content (not JSON; kept in the text), as in WHATWG decode.
+        let req = request("POST", "/", &ct, "\u{feff}\u{feff}[1]").await;
+        let (status, json) = body_json(req.json::<Vec<u32>>().await.unwrap_err()).await;
+        assert_eq!(
+            (status, json["line"].clone(), json["column"].clone()),
+            (StatusCode::BAD_REQUEST, 1.into(), 1.into())
+        );
+        let req = request("POST", "/", &[], "\u{feff}\u{feff}x").await;
+        assert_eq!(req.text().await.unwrap(), "\u{feff}x");
+        // A lone BOM is an empty text.
+        let req = request("POST", "/", &[], "\u{feff}").await;
+        assert_eq!(req.text().await.unwrap(), "");
     }
 
     #[tokio::test]
