@@ -8,6 +8,7 @@ mod cache_bounds;
 mod cache_consistency;
 mod cookies;
 mod cors;
+mod error_ergonomics;
 mod helpers_over_http;
 mod methods;
 mod navigation;
