@@ -189,10 +189,10 @@ impl Route {
             match item {
                 Item::Fn(f) => {
                     if let Some(h) = handler(f, &fns, &mut errors) {
-                        if handlers.iter().any(|o: &Handler| o.method == h.method) {
-                            errors.at(&f.sig.ident, "this method is defined twice");
+                        // A second one is rustc's error (the name is defined twice).
+                        if handlers.iter().all(|o: &Handler| o.method != h.method) {
+                            handlers.push(h);
                         }
-                        handlers.push(h);
                     }
                 }
                 Item::Const(c) => config_const(c, &mut config, &mut errors),
@@ -453,8 +453,13 @@ fn handler(f: &ItemFn, fns: &[String], errors: &mut Errors) -> Option<Handler> {
         ok = false;
     }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        // `Generics` spans only its `<…>`: a lone `where` clause is reported on itself.
+        let at: &dyn quote::ToTokens = match &sig.generics.where_clause {
+            Some(clause) if sig.generics.params.is_empty() => clause,
+            _ => &sig.generics,
+        };
         errors.at(
-            &sig.generics,
+            at,
             "a route handler cannot be generic: use concrete types (axum state goes in `#[route(\"…\", state = T)]`)",
         );
         ok = false;
@@ -548,10 +553,17 @@ fn handler(f: &ItemFn, fns: &[String], errors: &mut Errors) -> Option<Handler> {
         ReturnType::Default => sig.ident.span(),
         ReturnType::Type(_, ty) => ty.span(),
     };
+    // A plain `fn` returning `impl Future` is awaited like an `async fn` (axum's handlers are too).
+    let returns_future = match &sig.output {
+        ReturnType::Type(_, ty) => matches!(&**ty, Type::ImplTrait(it) if it.bounds.iter().any(
+            |b| matches!(b, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Future"))
+        )),
+        ReturnType::Default => false,
+    };
     ok.then(|| Handler {
         method,
         ident: sig.ident.clone(),
-        is_async: sig.asyncness.is_some(),
+        is_async: sig.asyncness.is_some() || returns_future,
         args,
         output_span,
     })

@@ -180,7 +180,12 @@ pub struct RoutesInput {
 
 impl Parse for RoutesInput {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let modules = Punctuated::<Path, Token![,]>::parse_terminated(input)?;
+        let modules = Punctuated::<Path, Token![,]>::parse_terminated(input).map_err(|e| {
+            Error::new(
+                e.span(),
+                "`routes!` takes the paths of `#[route]` modules, e.g. `routes![hello, api::users]` (not their `router()`)",
+            )
+        })?;
         Ok(RoutesInput {
             modules: modules.into_iter().collect(),
         })

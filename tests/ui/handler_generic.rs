@@ -7,4 +7,25 @@ mod hello {
     }
 }
 
+#[route("/where")]
+mod where_only {
+    pub async fn GET() -> &'static str
+    where
+        String: Clone,
+    {
+        "where"
+    }
+}
+
+#[route("/twice")]
+mod twice {
+    pub async fn GET() -> &'static str {
+        "first"
+    }
+
+    pub async fn GET() -> &'static str {
+        "second"
+    }
+}
+
 fn main() {}
