@@ -53,8 +53,8 @@ mod parse;
 ///
 /// Misuse is a compile error on the offending token that says what to write instead.
 ///
-/// [`Request`]: https://docs.rs/route-runtime/latest/route_runtime/struct.Request.html
-/// [`RouteContext<Params>`]: https://docs.rs/route-runtime/latest/route_runtime/struct.RouteContext.html
+/// [`Request`]: request/struct.Request.html
+/// [`RouteContext<Params>`]: struct.RouteContext.html
 #[proc_macro_attribute]
 pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
     let module = match RouteModule::parse(item.into()) {

@@ -54,6 +54,10 @@ mod serve;
 
 pub use route_macros::{route, routes};
 
+/// The axum this crate is built on (0.8), for its extractors and routing without a second,
+/// possibly mismatched dependency: `use route_runtime::axum::extract::{Path, State};`.
+pub use axum;
+
 pub use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 pub use axum::response::{IntoResponse, Response};
 pub use axum::Json;
