@@ -4,7 +4,7 @@
 //! trickles header bytes holds its connection forever. [`serve`] sets a header-read timeout, a
 //! total deadline on request bodies and a deadline on stalled response writes (hyper has none: a
 //! client that stops reading held its connection for good), normalises paths before routing, and
-//! shuts down gracefully.
+//! shuts down gracefully on Ctrl-C or (on Unix) SIGTERM.
 //!
 //! hyper's header-read timeout only covers HTTP/1 heads, and only once hyper-util's `auto` builder
 //! has picked the protocol: that step waits for the 24-byte HTTP/2 preface with no timer at all,
@@ -70,21 +70,60 @@ pub struct ServeConfig {
 }
 
 impl Default for ServeConfig {
-    /// Headers within 10 s, bodies within 30 s, no write stalled for 30 s, shutdown on Ctrl-C with
-    /// 10 s for requests in flight.
+    /// Headers within 10 s, bodies within 30 s, no write stalled for 30 s, shutdown on Ctrl-C
+    /// (SIGINT) or, on Unix, SIGTERM, with 10 s for requests in flight.
     fn default() -> Self {
         ServeConfig {
             header_read_timeout: Duration::from_secs(10),
             body_deadline: Duration::from_secs(30),
             write_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
-            shutdown: Box::pin(async {
-                if tokio::signal::ctrl_c().await.is_err() {
-                    // No signal handler available: run until the process ends.
+            // Lazy: the handlers are installed when serving starts, never for a config whose
+            // signal is replaced (an installed handler stays, and SIGTERM would no longer end the
+            // process).
+            shutdown: Box::pin(default_shutdown_signal()),
+        }
+    }
+}
+
+/// The default shutdown signal: Ctrl-C (SIGINT) or, on Unix, SIGTERM (what `docker stop` and
+/// Kubernetes send before SIGKILL).
+///
+/// The handlers are installed on the first poll, and stay installed for the life of the process:
+/// from then on these signals no longer end the process by themselves. A handler that cannot be
+/// installed (no tokio signal driver, say) is logged, and that signal is not waited for; with
+/// neither, the future never completes and the server runs until the process ends.
+async fn default_shutdown_signal() {
+    #[cfg(unix)]
+    let terminate = {
+        use tokio::signal::unix::{signal, SignalKind};
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match terminate {
+                // `recv` never yields `None` (tokio documents it); if it did, no signal came.
+                Ok(mut terminate) => {
+                    if terminate.recv().await.is_none() {
+                        std::future::pending::<()>().await;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM: it will not shut the server down gracefully");
                     std::future::pending::<()>().await;
                 }
-            }),
+            }
         }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C: it will not shut the server down gracefully");
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = terminate => tracing::info!("SIGTERM received; shutting down gracefully"),
+        () = interrupt => tracing::info!("Ctrl-C received; shutting down gracefully"),
     }
 }
 
@@ -115,7 +154,12 @@ impl ServeConfig {
         self
     }
 
-    /// Stops accepting connections when `signal` completes (instead of Ctrl-C).
+    /// Stops accepting connections when `signal` completes, instead of on Ctrl-C (SIGINT) or, on
+    /// Unix, SIGTERM. The requests in flight then get [`shutdown_grace`](Self::shutdown_grace) to
+    /// finish.
+    ///
+    /// The default installs its signal handlers only once serving starts, and they stay for the
+    /// life of the process; a config given its own signal installs none.
     pub fn shutdown_signal(mut self, signal: impl Future<Output = ()> + Send + 'static) -> Self {
         self.shutdown = Box::pin(signal);
         self
@@ -129,9 +173,14 @@ impl ServeConfig {
     }
 }
 
-/// Serves `app` on `listener` with the default [`ServeConfig`] until Ctrl-C.
+/// Serves `app` on `listener` with the default [`ServeConfig`] until Ctrl-C (SIGINT) or, on Unix,
+/// SIGTERM, then shuts down gracefully.
 ///
-/// Paths are normalised before routing (see [`NormalizePath`]).
+/// On the signal, the listener is closed (new connections are refused), requests in flight get
+/// 10 s to finish ([`ServeConfig::shutdown_grace`]), and idle connections are closed; SIGTERM is
+/// what `docker stop` and Kubernetes send. A signal whose handler cannot be installed is logged
+/// with `tracing` and not waited for. Paths are normalised before routing (see
+/// [`NormalizePath`]).
 pub async fn serve<S>(listener: TcpListener, app: S) -> std::io::Result<()>
 where
     S: Service<Request<ServeBody>, Response = Response, Error = Infallible>

@@ -18,4 +18,5 @@ mod request;
 mod responses;
 mod routing;
 mod security;
+mod shutdown_and_asterisk;
 mod slow_clients;
