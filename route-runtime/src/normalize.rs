@@ -1,7 +1,8 @@
 //! Pre-routing normalisation: a request whose `Transfer-Encoding` is ambiguous is refused with
-//! `400` and the connection closed; trailing slashes, repeated slashes and dot segments are
-//! redirected with `308` to the canonical path, and methods outside the seven are answered with
-//! `400`.
+//! `400` and the connection closed; the asterisk-form target is answered here (`OPTIONS *` with
+//! `204` and `Allow` naming the seven methods, any other method with `*` with `400`); methods
+//! outside the seven are answered with `400`; and trailing slashes, repeated slashes and dot
+//! segments are redirected with `308` to the canonical path.
 //!
 //! It must run **before** routing (axum's `Router::layer` runs after it), so it wraps the router
 //! as a service: [`Routes::into_service`](crate::Routes::into_service) and [`serve`](crate::serve)
@@ -11,7 +12,7 @@
 use std::convert::Infallible;
 use std::task::{Context, Poll};
 
-use axum::http::{header, HeaderValue, Request, StatusCode, Uri};
+use axum::http::{header, HeaderValue, Method, Request, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use futures_util::future::{Either, Ready};
 use tower::{Layer, Service};
@@ -60,8 +61,9 @@ impl<S> Layer<S> for NormalizePathLayer {
     }
 }
 
-/// Redirects non-canonical paths with `308` and refuses unsupported methods with `400` before the
-/// request reaches the router: see [`NormalizePathLayer`].
+/// Redirects non-canonical paths with `308`, refuses unsupported methods with `400` and answers
+/// the asterisk-form target (`OPTIONS *`: `204` with `Allow` naming the seven methods; `*` with
+/// another method: `400`) before the request reaches the router: see [`NormalizePathLayer`].
 #[derive(Debug, Clone)]
 pub struct NormalizePath<S> {
     inner: S,
@@ -92,6 +94,10 @@ where
         if ambiguous_framing(request.headers()) {
             return Either::Left(futures_util::future::ready(Ok(bad_framing())));
         }
+        if is_asterisk_form(request.uri()) {
+            let response = asterisk(request.method());
+            return Either::Left(futures_util::future::ready(Ok(response)));
+        }
         if RouteMethod::from_http(request.method()).is_none() {
             let response = methods::unsupported_method(request.method());
             return Either::Left(futures_util::future::ready(Ok(response)));
@@ -100,6 +106,32 @@ where
             return Either::Left(futures_util::future::ready(Ok(redirect)));
         }
         Either::Right(self.inner.call(request))
+    }
+}
+
+/// Whether the request target is the asterisk form `*` (RFC 9112 §3.2.4), which names the server
+/// rather than a resource: hyper passes it on for any method as a URI whose path is `*` (alone on
+/// HTTP/1; on HTTP/2, `:path: *` with the `:scheme` and `:authority`). A path such as `/*` is
+/// origin-form and routed as usual.
+fn is_asterisk_form(uri: &Uri) -> bool {
+    uri.path() == "*"
+}
+
+/// The server's own answer to a `*` target: `OPTIONS *` asks what the server supports (RFC 9110
+/// §9.3.7), so `204` with `Allow` naming the seven methods; `*` with any other method is
+/// malformed (RFC 9112 §3.2.4), so `400`. Never routed: the canonical-path redirect would send
+/// it to `/*`.
+fn asterisk(method: &Method) -> Response {
+    if *method == Method::OPTIONS {
+        let allow = RouteMethod::ALL.map(RouteMethod::as_str).join(", ");
+        let allow = HeaderValue::from_str(&allow).expect("method names are valid header text");
+        (StatusCode::NO_CONTENT, [(header::ALLOW, allow)]).into_response()
+    } else {
+        (
+            StatusCode::BAD_REQUEST,
+            "the request target `*` is only for OPTIONS",
+        )
+            .into_response()
     }
 }
 

@@ -180,7 +180,7 @@ impl ServeConfig {
 /// 10 s to finish ([`ServeConfig::shutdown_grace`]), and idle connections are closed; SIGTERM is
 /// what `docker stop` and Kubernetes send. A signal whose handler cannot be installed is logged
 /// with `tracing` and not waited for. Paths are normalised before routing (see
-/// [`NormalizePath`]).
+/// [`NormalizePath`]); the asterisk-form `OPTIONS *` is answered by the server.
 pub async fn serve<S>(listener: TcpListener, app: S) -> std::io::Result<()>
 where
     S: Service<Request<ServeBody>, Response = Response, Error = Infallible>
