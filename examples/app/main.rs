@@ -1,6 +1,6 @@
 //! The example app: every Next.js Route Handlers example, served on 127.0.0.1:3000.
 //!
-//! `cargo run --example app` (`PORT=8080` to change the port). Ctrl-C shuts down gracefully.
+//! `cargo run --example app` (`PORT=8080` to change the port). Ctrl-C or SIGTERM shuts down gracefully.
 
 mod routes;
 
