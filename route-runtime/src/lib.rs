@@ -80,7 +80,7 @@ pub use request::{
 };
 pub use routes::{RouteConflict, Routes};
 pub use scope::{headers, in_request_scope, try_headers, Headers, OutsideRequest};
-pub use serve::{serve, serve_with, ServeBody, ServeConfig};
+pub use serve::{serve, serve_with, ServeApp, ServeBody, ServeConfig};
 
 /// Locks `mutex`, also after a panic elsewhere while it was held: the crate's mutexes guard plain
 /// data (a request's scope, the cache's indexes) that a panic cannot leave half-written in a way

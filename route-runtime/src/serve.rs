@@ -21,6 +21,7 @@ use std::any::Any;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::{pin, Pin};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::http::Request;
@@ -181,7 +182,34 @@ impl ServeConfig {
 /// what `docker stop` and Kubernetes send. A signal whose handler cannot be installed is logged
 /// with `tracing` and not waited for. Paths are normalised before routing (see
 /// [`NormalizePath`]); the asterisk-form `OPTIONS *` is answered by the server.
-pub async fn serve<S>(listener: TcpListener, app: S) -> std::io::Result<()>
+pub async fn serve<A: ServeApp>(listener: TcpListener, app: A) -> std::io::Result<()> {
+    serve_with(listener, app, ServeConfig::default()).await
+}
+
+/// What [`serve`] runs: an `axum::Router` whose state is given (`Router<()>`, after
+/// `.with_state(state)` when its handlers take `State<S>`), or any `tower::Service` of
+/// `Request<ServeBody>` that answers a `Response`, never fails, and is `Clone + Send + 'static`
+/// with a `Send` future. Implemented for every such service.
+///
+/// A trait of its own so that serving a router that still needs its state is one error saying
+/// so, rather than three about `Service<Request<Either<Incoming, DeadlineBody<Incoming>>>>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be served as it is",
+    label = "not an app `serve` can run",
+    note = "a `Router<S>` whose handlers take `State<S>` is served after `.with_state(state)`; any other app must be a `tower::Service<Request<ServeBody>, Response = Response, Error = Infallible>` that is `Clone + Send + 'static`, with a `Send` future"
+)]
+pub trait ServeApp: Clone + Send + 'static {
+    #[doc(hidden)]
+    type Future: Future<Output = Result<Response, Infallible>> + Send + 'static;
+
+    #[doc(hidden)]
+    fn poll_ready_app(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>>;
+
+    #[doc(hidden)]
+    fn call_app(&mut self, request: Request<ServeBody>) -> Self::Future;
+}
+
+impl<S> ServeApp for S
 where
     S: Service<Request<ServeBody>, Response = Response, Error = Infallible>
         + Clone
@@ -189,7 +217,37 @@ where
         + 'static,
     S::Future: Send + 'static,
 {
-    serve_with(listener, app, ServeConfig::default()).await
+    type Future = S::Future;
+
+    #[inline]
+    fn poll_ready_app(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.poll_ready(cx)
+    }
+
+    #[inline]
+    fn call_app(&mut self, request: Request<ServeBody>) -> S::Future {
+        self.call(request)
+    }
+}
+
+/// A [`ServeApp`] as the service it is.
+#[derive(Clone)]
+struct Served<A>(A);
+
+impl<A: ServeApp> Service<Request<ServeBody>> for Served<A> {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = A::Future;
+
+    #[inline]
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.0.poll_ready_app(cx)
+    }
+
+    #[inline]
+    fn call(&mut self, request: Request<ServeBody>) -> A::Future {
+        self.0.call_app(request)
+    }
 }
 
 /// An `axum::Router` turns each handler into a service on every request until `with_state` has
@@ -203,18 +261,11 @@ fn prepared<S: 'static>(app: S) -> S {
 }
 
 /// Serves `app` on `listener` with `config`.
-pub async fn serve_with<S>(
+pub async fn serve_with<A: ServeApp>(
     listener: TcpListener,
-    app: S,
+    app: A,
     config: ServeConfig,
-) -> std::io::Result<()>
-where
-    S: Service<Request<ServeBody>, Response = Response, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-{
+) -> std::io::Result<()> {
     let body_deadline = config.body_deadline;
     let header_read_timeout = config.header_read_timeout;
     let grace = config.shutdown_grace;
@@ -229,7 +280,7 @@ where
                 }
             })
         })
-        .service(NormalizePath::new(prepared(app)));
+        .service(NormalizePath::new(Served(prepared(app))));
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
