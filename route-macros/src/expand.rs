@@ -12,8 +12,8 @@ use syn::spanned::Spanned;
 use syn::{Ident, LitStr, Path};
 
 use crate::model::{
-    is_route_context, Config, DynamicConfig, Handler, Params, RevalidateConfig, Route, Segment,
-    State,
+    imported_names, is_route_context, Config, DynamicConfig, Handler, Params, RevalidateConfig,
+    Route, Segment, State,
 };
 use crate::parse::{readable_params, PatternSegment, RouteModule};
 
@@ -159,16 +159,7 @@ fn stand_ins(outline: &syn::ItemMod, pattern: Option<&LitStr>) -> TokenStream {
 /// The names an item of the module defines: its own, or for a `use`, each name it imports by
 /// name (a glob import is shadowed by the module's items, so it cannot clash with a stand-in).
 fn item_names(item: &syn::Item) -> Vec<String> {
-    use syn::{Item, UseTree};
-    fn imported(tree: &UseTree, out: &mut Vec<String>) {
-        match tree {
-            UseTree::Path(p) => imported(&p.tree, out),
-            UseTree::Name(n) => out.push(n.ident.to_string()),
-            UseTree::Rename(r) => out.push(r.rename.to_string()),
-            UseTree::Group(g) => g.items.iter().for_each(|t| imported(t, out)),
-            UseTree::Glob(_) => {}
-        }
-    }
+    use syn::Item;
     let ident = match item {
         Item::Const(i) => &i.ident,
         Item::Enum(i) => &i.ident,
@@ -180,9 +171,10 @@ fn item_names(item: &syn::Item) -> Vec<String> {
         Item::Mod(i) => &i.ident,
         Item::Trait(i) => &i.ident,
         Item::Use(u) => {
-            let mut names = Vec::new();
-            imported(&u.tree, &mut names);
-            return names;
+            return imported_names(&u.tree)
+                .iter()
+                .map(Ident::to_string)
+                .collect()
         }
         _ => return Vec::new(),
     };

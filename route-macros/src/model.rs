@@ -300,21 +300,8 @@ fn removes_item(attr: &syn::Attribute) -> bool {
 /// use x as GET`, `pub static REVALIDATE`): the macro would not see it, and the route would
 /// silently lack it.
 fn reserved_elsewhere(item: &Item, errors: &mut Errors) {
-    fn names(tree: &syn::UseTree, out: &mut Vec<Ident>) {
-        match tree {
-            syn::UseTree::Path(p) => names(&p.tree, out),
-            syn::UseTree::Name(n) => out.push(n.ident.clone()),
-            syn::UseTree::Rename(r) => out.push(r.rename.clone()),
-            syn::UseTree::Group(g) => g.items.iter().for_each(|t| names(t, out)),
-            syn::UseTree::Glob(_) => {}
-        }
-    }
     let (found, kind) = match item {
-        Item::Use(u) => {
-            let mut found = Vec::new();
-            names(&u.tree, &mut found);
-            (found, "imported")
-        }
+        Item::Use(u) => (imported_names(&u.tree), "imported"),
         Item::Static(s) => (vec![s.ident.clone()], "a `static`"),
         // A config constant is read by the macro; a method name is only routed as a function.
         Item::Const(c) if Method::from_name(&c.ident.to_string()).is_some() => {
@@ -349,6 +336,22 @@ fn reserved_elsewhere(item: &Item, errors: &mut Errors) {
     }
 }
 
+/// The names a `use` brings in by name (a glob's are unknown here).
+pub fn imported_names(tree: &syn::UseTree) -> Vec<Ident> {
+    fn walk(tree: &syn::UseTree, out: &mut Vec<Ident>) {
+        match tree {
+            syn::UseTree::Path(p) => walk(&p.tree, out),
+            syn::UseTree::Name(n) => out.push(n.ident.clone()),
+            syn::UseTree::Rename(r) => out.push(r.rename.clone()),
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| walk(t, out)),
+            syn::UseTree::Glob(_) => {}
+        }
+    }
+    let mut names = Vec::new();
+    walk(tree, &mut names);
+    names
+}
+
 /// A static segment as clients send it: non-ASCII characters (and `"`, `<`, `>`, `` ` ``, which
 /// browsers encode) as upper-case `%XX` of their UTF-8 bytes. The router matches the path as
 /// received, so `/café` is routed at `/caf%C3%A9`; `PATTERN` keeps what was written.
@@ -380,8 +383,6 @@ fn url_segments(segments: Vec<PatternSegment>) -> Vec<Segment> {
         .collect()
 }
 
-/// A function is a handler when it is named after a method; near misses are errors, other
-/// functions are the user's helpers.
 /// HTTP methods a module might try to export that Next.js does not route.
 const UNSUPPORTED_METHODS: &[&str] = &[
     "TRACE",
@@ -401,8 +402,9 @@ const UNSUPPORTED_METHODS: &[&str] = &[
     "SEARCH",
 ];
 
-/// A function of the module as a handler, if it is named after a method; `fns` are the names of
-/// all the module's functions.
+/// A function of the module as a handler, if it is named after a method; near misses are
+/// errors, other functions are the user's helpers. `fns` are the names of all the module's
+/// functions.
 fn handler(f: &ItemFn, fns: &[String], errors: &mut Errors) -> Option<Handler> {
     let name = f.sig.ident.to_string();
     let method = match Method::from_name(&name) {
