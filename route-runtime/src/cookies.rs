@@ -1304,7 +1304,6 @@ mod tests {
             Method::GET,
             Some(headers(&[cookie])),
             Dynamic::Auto,
-            None,
         ))
     }
 

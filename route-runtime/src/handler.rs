@@ -21,7 +21,7 @@ use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use tracing::Instrument;
 
-use crate::cache::{self, Cache};
+use crate::cache;
 use crate::config::{Dynamic, RouteInfo, RouteMethod};
 use crate::cookies::append_set_cookies;
 use crate::error::RouteError;
@@ -389,7 +389,6 @@ pub(crate) struct Finish {
 struct Start {
     info: &'static RouteInfo,
     method: Method,
-    cache: Option<Cache>,
     deadline: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
@@ -402,7 +401,6 @@ impl Start {
         Start {
             info,
             method: parts.method.clone(),
-            cache: cache::own(parts),
             deadline: info
                 .config
                 .max_duration()
@@ -415,7 +413,7 @@ impl Start {
     fn finish(self) -> Finish {
         Finish {
             info: self.info,
-            scope: ScopeSlot::new(self.method, self.info.config.dynamic, self.cache),
+            scope: ScopeSlot::new(self.method, self.info.config.dynamic),
             deadline: self.deadline,
         }
     }

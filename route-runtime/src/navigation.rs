@@ -316,12 +316,7 @@ mod tests {
         }
         headers.insert(header::HOST, "169.254.169.254".parse().unwrap());
         headers.insert("x-forwarded-host", "evil.example".parse().unwrap());
-        let scope = Arc::new(RequestScope::new(
-            method,
-            Some(headers),
-            Dynamic::Auto,
-            None,
-        ));
+        let scope = Arc::new(RequestScope::new(method, Some(headers), Dynamic::Auto));
         future_in_scope(scope, async move { f() }).await
     }
 

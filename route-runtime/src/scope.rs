@@ -20,7 +20,6 @@ use std::task::{Context, Poll};
 
 use axum::http::{HeaderMap, Method};
 
-use crate::cache::Cache;
 use crate::config::Dynamic;
 use crate::cookies::CookieJar;
 
@@ -39,7 +38,6 @@ thread_local! {
 struct ScopeInfo {
     method: Method,
     access: Access,
-    cache: Option<Cache>,
 }
 
 impl ScopeInfo {
@@ -74,14 +72,13 @@ pub(crate) struct ScopeSlot {
 }
 
 impl ScopeSlot {
-    /// The scope of a request with this method, under the route's `DYNAMIC`, with the routes'
-    /// cache; its headers come later (see [`provide_headers`]).
-    pub(crate) fn new(method: Method, dynamic: Dynamic, cache: Option<Cache>) -> Self {
+    /// The scope of a request with this method, under the route's `DYNAMIC`; its headers come
+    /// later (see [`provide_headers`]).
+    pub(crate) fn new(method: Method, dynamic: Dynamic) -> Self {
         ScopeSlot {
             info: ScopeInfo {
                 method,
                 access: Access::of(dynamic),
-                cache,
             },
             local: RefCell::default(),
             shared: OnceCell::new(),
@@ -294,19 +291,10 @@ impl ScopeState {
 impl RequestScope {
     /// A shared scope made with its headers (tests, which run a future in it).
     #[cfg(test)]
-    pub(crate) fn new(
-        method: Method,
-        headers: Option<HeaderMap>,
-        dynamic: Dynamic,
-        cache: Option<Cache>,
-    ) -> Self {
+    pub(crate) fn new(method: Method, headers: Option<HeaderMap>, dynamic: Dynamic) -> Self {
         let access = Access::of(dynamic);
         RequestScope {
-            info: ScopeInfo {
-                method,
-                access,
-                cache,
-            },
+            info: ScopeInfo { method, access },
             state: Mutex::new(ScopeState {
                 headers: headers.filter(|_| access != Access::Stripped),
                 ..ScopeState::default()
@@ -388,13 +376,6 @@ pub(crate) fn with_jar<R>(
             f(&mut state.jar, headers)
         })
     })
-}
-
-/// The cache of the routes serving the current request, if they were given one.
-pub(crate) fn current_cache() -> Option<Cache> {
-    with_scope("revalidate", |scope| scope.info.cache.clone())
-        .ok()
-        .flatten()
 }
 
 /// Whether the current request is an HTML form submission; `false` outside a request.
@@ -497,7 +478,7 @@ mod tests {
     use super::*;
 
     fn slot() -> ScopeSlot {
-        ScopeSlot::new(Method::GET, Dynamic::Auto, None)
+        ScopeSlot::new(Method::GET, Dynamic::Auto)
     }
 
     fn current() -> Option<*const ScopeSlot> {

@@ -333,3 +333,110 @@ async fn a_cold_head_has_the_headers_of_the_get() {
         "HEAD and GET from the entry"
     );
 }
+
+pub static OWN_RUNS: AtomicUsize = AtomicUsize::new(0);
+pub static GLOBAL_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+/// A route on a cache of its own, whose `POST` revalidates another route's path.
+#[route("/consistency/own-cache")]
+mod on_own_cache {
+    use route_runtime::{cache, Request, RouteError};
+
+    pub const REVALIDATE: u64 = 60;
+
+    pub async fn GET() -> String {
+        let n = super::OWN_RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        format!("own render {n}")
+    }
+
+    pub async fn POST(request: Request) -> Result<&'static str, RouteError> {
+        let path = request
+            .next_url()
+            .search_params()
+            .get("path")
+            .unwrap_or_default();
+        cache::revalidate_path(&path).await?;
+        Ok("revalidated")
+    }
+}
+
+/// A route on the global cache.
+#[route("/consistency/global-cache")]
+mod on_global_cache {
+    pub const REVALIDATE: u64 = 60;
+
+    pub async fn GET() -> String {
+        let n = super::GLOBAL_RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        format!("global render {n}")
+    }
+}
+
+/// Next.js has one cache: `cache::revalidate_path` reaches a route's entry whichever cache holds
+/// it, from a handler of other routes or from a task outside any request (a webhook queue).
+#[tokio::test]
+async fn free_revalidation_reaches_every_cache_from_anywhere() {
+    let _caches = crate::common::EVERY_CACHE.read().await;
+    let app = routes![on_own_cache]
+        .with_cache(Cache::default())
+        .into_router()
+        .merge(routes![on_global_cache].into_router());
+    let server = TestServer::start(app).await;
+    for path in ["/consistency/own-cache", "/consistency/global-cache"] {
+        assert_eq!(cached_get(&server, path).await.0, "MISS");
+        assert_eq!(cached_get(&server, path).await.0, "HIT");
+    }
+
+    // From a spawned task, outside any request: the own cache's entry.
+    tokio::spawn(route_runtime::cache::revalidate_path(
+        "/consistency/own-cache",
+    ))
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        cached_get(&server, "/consistency/own-cache").await,
+        ("MISS".into(), "own render 2".into())
+    );
+
+    // From a handler whose routes have their own cache: the global cache's entry.
+    let response = client()
+        .post(server.url("/consistency/own-cache?path=/consistency/global-cache"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.text().await.unwrap(), "revalidated");
+    assert_eq!(
+        cached_get(&server, "/consistency/global-cache").await,
+        ("MISS".into(), "global render 2".into())
+    );
+    assert_eq!(cached_get(&server, "/consistency/own-cache").await.0, "HIT");
+}
+
+#[route("/consistency/item/[id]")]
+mod item {
+    pub const REVALIDATE: u64 = 60;
+
+    pub async fn GET() -> &'static str {
+        "item"
+    }
+}
+
+/// A path given with a query or a trailing slash is the resource's path: requests with a query
+/// are entries of that path, and `/x/` is redirected to `/x`.
+#[tokio::test]
+async fn revalidate_path_leaves_out_a_query_and_a_trailing_slash() {
+    let cache = Cache::default();
+    let app = routes![item].with_cache(cache.clone()).into_router();
+    let server = TestServer::start(app).await;
+    let path = "/consistency/item/9";
+    for given in [
+        "/consistency/item/9?q=a",
+        "/consistency/item/9/",
+        "/consistency/item/9/?q=a#top",
+    ] {
+        cached_get(&server, path).await;
+        assert_eq!(cached_get(&server, path).await.0, "HIT", "{given}");
+        cache.revalidate_path(given).await.unwrap();
+        assert_eq!(cached_get(&server, path).await.0, "MISS", "{given}");
+    }
+}

@@ -1708,6 +1708,7 @@ mod cache_failing_revalidate {
 
 #[tokio::test]
 async fn a_failing_cache_store_degrades_to_no_cache() {
+    let _alone = crate::common::EVERY_CACHE.write().await;
     for hang in [false, true] {
         let store = FailingStore {
             hang,

@@ -21,7 +21,7 @@ mod store;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
@@ -102,17 +102,39 @@ impl Cache {
 
     /// A cache over `store` (the global one is made this way: it does not count as one's own).
     fn over(store: impl CacheHandler) -> Self {
-        Cache {
-            inner: Arc::new(Inner {
-                store: Arc::new(store),
-                inflight: Mutex::default(),
-                regenerating: Mutex::default(),
-                max_entry_bytes: 8 * 1024 * 1024,
-                store_timeout: Duration::from_secs(1),
-                fill_timeout: Duration::from_secs(10),
-                invalidations: Arc::default(),
-            }),
+        Cache::registered(Inner {
+            store: Arc::new(store),
+            inflight: Mutex::default(),
+            regenerating: Mutex::default(),
+            max_entry_bytes: 8 * 1024 * 1024,
+            store_timeout: Duration::from_secs(1),
+            fill_timeout: Duration::from_secs(10),
+            invalidations: Arc::default(),
+        })
+    }
+
+    /// A cache the free [`revalidate_path`] and [`revalidate_tag`] reach.
+    fn registered(inner: Inner) -> Self {
+        let inner = Arc::new(inner);
+        let mut all = lock(&ALL_CACHES);
+        all.retain(|cache| cache.strong_count() > 0);
+        all.push(Arc::downgrade(&inner));
+        Cache { inner }
+    }
+
+    /// Every cache of the process that is still in use, one per store (variants made with
+    /// other bounds share their store).
+    fn every() -> Vec<Cache> {
+        let mut caches: Vec<Cache> = Vec::new();
+        for inner in lock(&ALL_CACHES).iter().filter_map(Weak::upgrade) {
+            if !caches
+                .iter()
+                .any(|c| Arc::ptr_eq(&c.inner.store, &inner.store))
+            {
+                caches.push(Cache { inner });
+            }
         }
+        caches
     }
 
     fn with(self, f: impl FnOnce(&mut Inner)) -> Self {
@@ -127,9 +149,7 @@ impl Cache {
         };
         f(&mut inner);
         OWN_CACHES.store(true, Ordering::Relaxed);
-        Cache {
-            inner: Arc::new(inner),
-        }
+        Cache::registered(inner)
     }
 
     /// Responses with bodies larger than this are served but not stored.
@@ -157,10 +177,12 @@ impl Cache {
     }
 
     /// Makes the next request for `path` (any query, any spelling: `/team/%61dmin` is
-    /// `/team/admin`) regenerate. A render that began before the call is not stored.
+    /// `/team/admin`; a query or trailing slash given with it is left out, as requests with them
+    /// are keyed or redirected there) regenerate, in this cache. A render that began before the
+    /// call is not stored.
     pub async fn revalidate_path(&self, path: &str) -> Result<(), CacheError> {
         self.invalidated();
-        self.invalidate_path(path).await
+        self.invalidate_path(resource_path(path)).await
     }
 
     /// Asks the store to drop `path`: in its normalised form (every spelling, for a store that
@@ -706,8 +728,25 @@ fn clone_parts(parts: &Parts) -> Parts {
     request.into_parts().0
 }
 
-/// Makes the next request for `path` regenerate, in the cache of the current request's routes
-/// (or the [global](Cache::global) one outside a request).
+/// The path of a resource as `revalidate_path` takes it: without a query or fragment, and
+/// without a trailing slash (`serve` redirects `/x/` to `/x`).
+fn resource_path(path: &str) -> &str {
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    match path.trim_end_matches('/') {
+        "" if path.starts_with('/') => "/",
+        trimmed => trimmed,
+    }
+}
+
+/// Every cache made in this process, for the free `revalidate_*` functions: Next.js has one
+/// cache, and a revalidation reaches it from anywhere (a handler of other routes, a spawned task,
+/// a webhook consumer). Weak: a cache no router uses any more is not kept alive for this.
+static ALL_CACHES: Mutex<Vec<Weak<Inner>>> = Mutex::new(Vec::new());
+
+/// Makes the next request for `path` regenerate, in every cache of the process: the
+/// [global](Cache::global) one and each made with [`Cache::new`], from a handler or from
+/// anywhere else ([`Cache::revalidate_path`] reaches one cache). A query or trailing slash given
+/// with the path is left out.
 ///
 /// ```no_run
 /// # async fn webhook() -> Result<(), route_runtime::RouteError> {
@@ -715,17 +754,23 @@ fn clone_parts(parts: &Parts) -> Parts {
 /// # Ok(()) }
 /// ```
 pub async fn revalidate_path(path: &str) -> Result<(), CacheError> {
-    current_cache().revalidate_path(path).await
+    let mut result = Ok(());
+    for cache in Cache::every() {
+        let outcome = cache.revalidate_path(path).await;
+        result = result.and(outcome);
+    }
+    result
 }
 
-/// Makes the next request for every entry tagged `tag` (a route's `TAGS`) regenerate; see
-/// [`revalidate_path`].
+/// Makes the next request for every entry tagged `tag` (a route's `TAGS`) regenerate, in every
+/// cache of the process; see [`revalidate_path`].
 pub async fn revalidate_tag(tag: &str) -> Result<(), CacheError> {
-    current_cache().revalidate_tag(tag).await
-}
-
-fn current_cache() -> Cache {
-    crate::scope::current_cache().unwrap_or_else(|| Cache::global().clone())
+    let mut result = Ok(());
+    for cache in Cache::every() {
+        let outcome = cache.revalidate_tag(tag).await;
+        result = result.and(outcome);
+    }
+    result
 }
 
 /// Whether a `GET`/`HEAD` to this route goes through the cache.
