@@ -12,8 +12,8 @@ use syn::spanned::Spanned;
 use syn::{Ident, LitStr, Path};
 
 use crate::model::{
-    imported_names, is_route_context, Config, DynamicConfig, Handler, Params, RevalidateConfig,
-    Route, Segment, State,
+    is_route_context, item_idents, Config, DynamicConfig, Handler, Params, RevalidateConfig, Route,
+    Segment, State, GENERATED_NAMES,
 };
 use crate::parse::{readable_params, PatternSegment, RouteModule};
 
@@ -115,13 +115,11 @@ fn stand_ins(outline: &syn::ItemMod, pattern: Option<&LitStr>) -> TokenStream {
         .content
         .iter()
         .flat_map(|(_, items)| items)
-        .flat_map(item_names)
+        .flat_map(item_idents)
+        .map(|ident| ident.to_string())
         .collect();
     let defines = |name: &str| defined.iter().any(|d| d == name);
-    if ["PATTERN", "AXUM_PATHS", "METHODS", "ROUTE", "router"]
-        .iter()
-        .any(|name| defines(name))
-    {
+    if GENERATED_NAMES.iter().any(|name| defines(name)) {
         return TokenStream::new();
     }
     let rt = rt();
@@ -154,31 +152,6 @@ fn stand_ins(outline: &syn::ItemMod, pattern: Option<&LitStr>) -> TokenStream {
             router: { doc: "", state: generic, builder: __builder, handlers: [] }
         }
     }
-}
-
-/// The names an item of the module defines: its own, or for a `use`, each name it imports by
-/// name (a glob import is shadowed by the module's items, so it cannot clash with a stand-in).
-fn item_names(item: &syn::Item) -> Vec<String> {
-    use syn::Item;
-    let ident = match item {
-        Item::Const(i) => &i.ident,
-        Item::Enum(i) => &i.ident,
-        Item::Fn(i) => &i.sig.ident,
-        Item::Static(i) => &i.ident,
-        Item::Struct(i) => &i.ident,
-        Item::Type(i) => &i.ident,
-        Item::Union(i) => &i.ident,
-        Item::Mod(i) => &i.ident,
-        Item::Trait(i) => &i.ident,
-        Item::Use(u) => {
-            return imported_names(&u.tree)
-                .iter()
-                .map(Ident::to_string)
-                .collect()
-        }
-        _ => return Vec::new(),
-    };
-    vec![ident.to_string()]
 }
 
 /// What the module gains: a description that the runtime's `route_items!` writes out as the
@@ -221,6 +194,28 @@ fn generated(route: &Route) -> TokenStream {
             );
         }
     });
+    // Checked on their own, each on its type, so that rustc says what is missing in words.
+    let state_check = route.state.as_ref().map(|state| {
+        let (ty, named) = match state {
+            // Written outside the module: named here through its alias.
+            State::Explicit(ty) => {
+                let alias = state_alias(&route.module);
+                (ty, quote!(super::#alias))
+            }
+            State::Inferred(ty) => (ty, ty.to_token_stream()),
+        };
+        let rt = rt_at(ty.span());
+        quote_spanned!(ty.span()=> const _: () = #rt::router_state::<#named>();)
+    });
+    let json_checks = route
+        .handlers
+        .iter()
+        .flat_map(|h| &h.args)
+        .filter_map(|arg| json_type(&arg.ty))
+        .map(|ty| {
+            let rt = rt_at(ty.span());
+            quote_spanned!(ty.span()=> const _: () = #rt::json_body::<#ty>();)
+        });
     let (params, user_from_params) = match &route.params {
         Params::Generated => (generated_params(route), None),
         Params::User(fields) => (quote!(user), Some(user_from_params(route, fields))),
@@ -241,6 +236,8 @@ fn generated(route: &Route) -> TokenStream {
     quote! {
         #dynamic_use
         #max_duration_check
+        #state_check
+        #(#json_checks)*
         #user_from_params
         #rt::route_items! {
             pattern: #pattern,
@@ -308,6 +305,22 @@ fn config(route: &Route) -> TokenStream {
             tags: #tags,
             body_limit: #body_limit,
         }]
+    }
+}
+
+/// `T` of a `Json<T>` argument.
+fn json_type(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Json" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(generics) = &last.arguments else {
+        return None;
+    };
+    match generics.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
     }
 }
 

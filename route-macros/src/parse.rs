@@ -316,16 +316,31 @@ fn parse_segment(raw: &str, pattern: &str) -> Result<PatternSegment, String> {
         ));
     }
     if let Some(inner) = raw.strip_prefix("[[").and_then(|r| r.strip_suffix("]]")) {
+        if inner.contains(['[', ']']) {
+            return Err(unbalanced(raw));
+        }
         return match inner.strip_prefix("...") {
             Some(name) => param_name(name, raw).map(PatternSegment::OptionalCatchAll),
-            None => Err(format!(
-                "`{raw}` is not a segment: an optional segment is always a catch-all, write `[[...{inner}]]` (or `[{inner}]` for a required one)"
-            )),
+            None => {
+                let name = inner.trim_start_matches('.');
+                Err(format!(
+                    "`{raw}` is not a segment: an optional segment is always a catch-all, written with three dots: `[[...{name}]]` (or `[{name}]` for a required one)"
+                ))
+            }
         };
     }
     if let Some(inner) = raw.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
         if inner.contains(['[', ']']) {
             return Err(unbalanced(raw));
+        }
+        if let Some(name) = inner
+            .strip_prefix('.')
+            .filter(|_| !inner.starts_with("..."))
+        {
+            let name = name.trim_start_matches('.');
+            return Err(format!(
+                "`{raw}`: a catch-all is written with three dots, `[...{name}]`"
+            ));
         }
         return match inner.strip_prefix("...") {
             Some(name) => param_name(name, raw).map(PatternSegment::CatchAll),

@@ -50,6 +50,34 @@ pub const fn direct<T>() -> Direct<T> {
     Direct(PhantomData)
 }
 
+/// Generated code: the `T` of a handler's `Json<T>` argument, checked on its own so that a missing
+/// `Deserialize` is said in words (axum's own error names only `FromRequest`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be read from a JSON body: it does not implement `serde::Deserialize`",
+    label = "read from the body as `Json<{Self}>`",
+    note = "add `#[derive(serde::Deserialize)]` to `{Self}`"
+)]
+pub trait JsonBody {}
+
+impl<T: serde::de::DeserializeOwned> JsonBody for T {}
+
+/// Generated code: fails to compile, on `T`, unless a `Json<T>` body can be read.
+pub const fn json_body<T: JsonBody>() {}
+
+/// Generated code: the router's state type, checked on its own so that a state axum cannot
+/// share is said in words, on the `State<T>` that names it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a router's state: axum clones it for every request, across threads",
+    label = "the router's state",
+    note = "a state is `Clone + Send + Sync + 'static`: `#[derive(Clone)]` it, with `Arc` (not `Rc`) and `Mutex` (not `RefCell`) inside"
+)]
+pub trait RouterState {}
+
+impl<T: Clone + Send + Sync + 'static> RouterState for T {}
+
+/// Generated code: fails to compile, on `T`, unless `T` can be a router's state.
+pub const fn router_state<T: RouterState>() {}
+
 /// A value a lone-`RouteContext` handler takes: built from the matched params alone.
 pub trait FromMatched: Sized {
     /// Builds it, or the error to answer (`400` for a param that does not parse).
@@ -309,7 +337,8 @@ macro_rules! __route_items {
 
     (@router $doc:literal, generic, $builder:ident, [$($handlers:tt)*]) => {
         #[doc = $doc]
-        #[allow(clippy::let_unit_value, clippy::redundant_closure)]
+        // `deprecated`: a handler may be, and the router still calls it.
+        #[allow(clippy::let_unit_value, clippy::redundant_closure, deprecated)]
         // `__S`: a user type named `S` may appear in the handlers' markers.
         pub fn router<__S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static>(
         ) -> $crate::__private::axum::Router<__S> {
@@ -320,7 +349,7 @@ macro_rules! __route_items {
     };
     (@router $doc:literal, [$($state:tt)*], $builder:ident, [$($handlers:tt)*]) => {
         #[doc = $doc]
-        #[allow(clippy::let_unit_value, clippy::redundant_closure)]
+        #[allow(clippy::let_unit_value, clippy::redundant_closure, deprecated)]
         pub fn router() -> $crate::__private::axum::Router<$($state)*> {
             let $builder = $crate::__private::RouteBuilder::<$($state)*>::new(&ROUTE);
             $($handlers)*

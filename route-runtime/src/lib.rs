@@ -93,7 +93,9 @@ pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, 
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__route_items as route_items;
-    pub use crate::generated::{body, direct, head, serialize_param};
+    pub use crate::generated::{
+        body, direct, head, json_body, router_state, serialize_param, JsonBody, RouterState,
+    };
     pub use crate::handler::{Body, Parts, RouteBuilder};
     pub use crate::params::{catch_all, dynamic, optional_catch_all};
     pub use crate::pattern::{assert_no_conflicts, Segment};
