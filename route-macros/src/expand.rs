@@ -12,7 +12,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, LitStr, Path};
 
 use crate::model::{
-    is_route_context, item_idents, Config, DynamicConfig, Handler, Params, RevalidateConfig, Route,
+    item_idents, type_arg, Config, DynamicConfig, Handler, Params, RevalidateConfig, Route,
     Segment, State, GENERATED_NAMES,
 };
 use crate::parse::{readable_params, PatternSegment, RouteModule};
@@ -211,7 +211,8 @@ fn generated(route: &Route) -> TokenStream {
         .handlers
         .iter()
         .flat_map(|h| &h.args)
-        .filter_map(|arg| json_type(&arg.ty))
+        .filter(|arg| arg.is("Json"))
+        .filter_map(|arg| type_arg(&arg.ty, 0))
         .map(|ty| {
             let rt = rt_at(ty.span());
             quote_spanned!(ty.span()=> const _: () = #rt::json_body::<#ty>();)
@@ -305,22 +306,6 @@ fn config(route: &Route) -> TokenStream {
             tags: #tags,
             body_limit: #body_limit,
         }]
-    }
-}
-
-/// `T` of a `Json<T>` argument.
-fn json_type(ty: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    if last.ident != "Json" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(generics) = &last.arguments else {
-        return None;
-    };
-    match generics.args.first()? {
-        syn::GenericArgument::Type(t) => Some(t),
-        _ => None,
     }
 }
 
@@ -438,7 +423,7 @@ fn handler(h: &Handler) -> TokenStream {
     };
     let (shape, markers, values) = match h.args.as_slice() {
         [] => ("no_args".to_string(), Vec::new(), quote!()),
-        [arg] if !arg.takes_body && is_route_context(&arg.ty) => (
+        [arg] if !arg.takes_body && arg.is_route_context() => (
             "direct".to_string(),
             vec![marker("direct", &arg.ty)],
             quote!(__a0),
