@@ -198,7 +198,7 @@ pub async fn serve<A: ServeApp>(listener: TcpListener, app: A) -> std::io::Resul
     label = "not an app `serve` can run",
     note = "a `Router<S>` whose handlers take `State<S>` is served after `.with_state(state)`; any other app must be a `tower::Service<Request<ServeBody>, Response = Response, Error = Infallible>` that is `Clone + Send + 'static`, with a `Send` future"
 )]
-pub trait ServeApp: Clone + Send + 'static {
+pub trait ServeApp: sealed::Sealed + Clone + Send + 'static {
     #[doc(hidden)]
     type Future: Future<Output = Result<Response, Infallible>> + Send + 'static;
 
@@ -228,6 +228,15 @@ where
     fn call_app(&mut self, request: Request<ServeBody>) -> S::Future {
         self.call(request)
     }
+}
+
+mod sealed {
+    use super::*;
+
+    /// Keeps `ServeApp` to the services it is implemented for: its items are the server's.
+    pub trait Sealed {}
+
+    impl<S> Sealed for S where S: Service<Request<ServeBody>, Response = Response, Error = Infallible> {}
 }
 
 /// A [`ServeApp`] as the service it is.

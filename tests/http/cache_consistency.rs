@@ -375,7 +375,6 @@ mod on_global_cache {
 /// it, from a handler of other routes or from a task outside any request (a webhook queue).
 #[tokio::test]
 async fn free_revalidation_reaches_every_cache_from_anywhere() {
-    let _caches = crate::common::EVERY_CACHE.read().await;
     let app = routes![on_own_cache]
         .with_cache(Cache::default())
         .into_router()

@@ -129,12 +129,6 @@ pub async fn cached_get(server: &TestServer, path: &str) -> (String, String) {
     (cache, response.text().await.expect("body"))
 }
 
-/// The free `cache::revalidate_*` functions reach every cache of the process, a test's failing
-/// store too: tests whose routes call them hold this for reading, the failing-store test for
-/// writing, so that its store's errors are never another test's.
-#[allow(dead_code)] // used by tests/http, not by every binary that includes this harness
-pub static EVERY_CACHE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
-
 /// How often a route counted by `counter` has run.
 #[allow(dead_code)] // used by tests/http, not by every binary that includes this harness
 pub fn runs(counter: &std::sync::atomic::AtomicUsize) -> usize {

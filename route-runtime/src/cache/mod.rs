@@ -19,7 +19,7 @@
 mod memory;
 mod store;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -70,7 +70,73 @@ struct Inner {
     store_timeout: Duration,
     fill_timeout: Duration,
     /// Invalidations made through any `Cache` over this store (see `Cache::store_if_cacheable`).
-    invalidations: Arc<AtomicU64>,
+    invalidations: Arc<Invalidations>,
+}
+
+/// The invalidations made through a store's caches, numbered. A render notes the number when it
+/// begins, and is not stored if one made since could reach its entry (its path or one of its
+/// tags): an invalidation of other entries, here or from another cache, leaves it be.
+#[derive(Default)]
+struct Invalidations {
+    count: AtomicU64,
+    /// The latest [`Invalidations::KEPT`], oldest first, each with its number.
+    recent: Mutex<VecDeque<(u64, Invalidated)>>,
+}
+
+/// What one invalidation reached.
+enum Invalidated {
+    /// A path: normalised (every spelling) and as given (a store comparing `CacheKey::path`).
+    Path {
+        normalised: String,
+        given: String,
+    },
+    Tag(String),
+}
+
+impl Invalidations {
+    /// How many are kept to compare with: renders that began further back are not stored.
+    const KEPT: usize = 64;
+
+    /// Counts an invalidation, before the store carries it out.
+    fn record(&self, what: Invalidated) {
+        let mut recent = lock(&self.recent);
+        let number = self.count.fetch_add(1, Ordering::SeqCst) + 1;
+        recent.push_back((number, what));
+        if recent.len() > Self::KEPT {
+            recent.pop_front();
+        }
+    }
+
+    /// The invalidations counted so far: a render reads it when it begins.
+    fn now(&self) -> u64 {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    /// Whether an invalidation counted after `epoch` could reach `key`'s entry with `tags`.
+    fn reach_since(&self, epoch: u64, key: &CacheKey, tags: &[String]) -> bool {
+        if self.now() == epoch {
+            return false;
+        }
+        let recent = lock(&self.recent);
+        // Older than what is kept: it may have reached the entry.
+        if recent.front().is_none_or(|(first, _)| *first > epoch + 1) {
+            return true;
+        }
+        let mut normalised = None;
+        recent
+            .iter()
+            .filter(|(number, _)| *number > epoch)
+            .any(|(_, what)| match what {
+                Invalidated::Path {
+                    normalised: path,
+                    given,
+                } => {
+                    *given == key.path
+                        || *path == *normalised.get_or_insert_with(|| key.invalidation_path())
+                }
+                Invalidated::Tag(tag) => tags.contains(tag),
+            })
+    }
 }
 
 impl std::fmt::Debug for Cache {
@@ -125,8 +191,9 @@ impl Cache {
     /// Every cache of the process that is still in use, one per store (variants made with
     /// other bounds share their store).
     fn every() -> Vec<Cache> {
+        let live: Vec<Arc<Inner>> = lock(&ALL_CACHES).iter().filter_map(Weak::upgrade).collect();
         let mut caches: Vec<Cache> = Vec::new();
-        for inner in lock(&ALL_CACHES).iter().filter_map(Weak::upgrade) {
+        for inner in live {
             if !caches
                 .iter()
                 .any(|c| Arc::ptr_eq(&c.inner.store, &inner.store))
@@ -177,12 +244,17 @@ impl Cache {
     }
 
     /// Makes the next request for `path` (any query, any spelling: `/team/%61dmin` is
-    /// `/team/admin`; a query or trailing slash given with it is left out, as requests with them
-    /// are keyed or redirected there) regenerate, in this cache. A render that began before the
+    /// `/team/admin`) regenerate, in this cache. A query, fragment or trailing slash given with
+    /// it is left out, as requests with them are keyed or redirected there: a `?` or `#` inside a
+    /// segment is written `%3F`/`%23`, as in a URL. A render of the path that began before the
     /// call is not stored.
     pub async fn revalidate_path(&self, path: &str) -> Result<(), CacheError> {
-        self.invalidated();
-        self.invalidate_path(resource_path(path)).await
+        let path = resource_path(path);
+        self.inner.invalidations.record(Invalidated::Path {
+            normalised: normalise_path(path),
+            given: path.to_owned(),
+        });
+        self.invalidate_path(path).await
     }
 
     /// Asks the store to drop `path`: in its normalised form (every spelling, for a store that
@@ -201,18 +273,15 @@ impl Cache {
     /// Makes the next request for every entry tagged `tag` regenerate. A render that began
     /// before the call is not stored.
     pub async fn revalidate_tag(&self, tag: &str) -> Result<(), CacheError> {
-        self.invalidated();
+        self.inner
+            .invalidations
+            .record(Invalidated::Tag(tag.to_owned()));
         self.bounded(self.inner.store.invalidate_tag(tag)).await
-    }
-
-    /// Counts an invalidation, before the store carries it out (see `store_if_cacheable`).
-    fn invalidated(&self) {
-        self.inner.invalidations.fetch_add(1, Ordering::SeqCst);
     }
 
     /// The invalidations counted so far: a render reads it when it begins.
     fn epoch(&self) -> u64 {
-        self.inner.invalidations.load(Ordering::SeqCst)
+        self.inner.invalidations.now()
     }
 
     async fn bounded<T>(&self, call: CacheFuture<'_, T>) -> Result<T, CacheError> {
@@ -402,7 +471,8 @@ impl Cache {
             revalidate_secs: lifetime.map(|d| d.as_secs()),
             tags: info.config.tags.iter().map(|t| t.to_string()).collect(),
         };
-        if self.epoch() != epoch {
+        let invalidations = &self.inner.invalidations;
+        if invalidations.reach_since(epoch, key, &entry.tags) {
             // Rendered from data an invalidation since has declared old.
             return (Response::from_parts(parts, Body::from(body)), None);
         }
@@ -410,7 +480,7 @@ impl Cache {
             tracing::warn!(%error, "cache write failed; the response is served uncached");
             return (Response::from_parts(parts, Body::from(body)), None);
         }
-        if self.epoch() != epoch {
+        if invalidations.reach_since(epoch, key, &entry.tags) {
             // An invalidation came in during the write, and may have run before it: run it again
             // for this entry (an invalidation counts itself before it runs).
             if let Err(error) = self.invalidate_path(&key.path).await {
@@ -745,8 +815,8 @@ static ALL_CACHES: Mutex<Vec<Weak<Inner>>> = Mutex::new(Vec::new());
 
 /// Makes the next request for `path` regenerate, in every cache of the process: the
 /// [global](Cache::global) one and each made with [`Cache::new`], from a handler or from
-/// anywhere else ([`Cache::revalidate_path`] reaches one cache). A query or trailing slash given
-/// with the path is left out.
+/// anywhere else ([`Cache::revalidate_path`] reaches one cache). A query, fragment or trailing
+/// slash given with the path is left out (a `?` or `#` inside a segment is written `%3F`/`%23`).
 ///
 /// ```no_run
 /// # async fn webhook() -> Result<(), route_runtime::RouteError> {
@@ -1252,6 +1322,67 @@ mod tests {
             let mut expected = pairs.clone();
             expected.sort_by(|a, b| a.0.cmp(&b.0));
             proptest::prop_assert_eq!(decode_normalised(&key(&uri)), expected);
+        }
+    }
+
+    /// A render is refused storage only by an invalidation that could reach its entry: its path
+    /// in any spelling, as given, or one of its tags; one further back than what is kept may
+    /// have, so it refuses too.
+    #[test]
+    fn only_invalidations_that_reach_an_entry_refuse_its_render() {
+        let invalidations = Invalidations::default();
+        let key = cache_key(&"/team/%61dmin?x=1".parse().unwrap(), false);
+        let tags = ["teams".to_owned()];
+        let reach = |epoch| invalidations.reach_since(epoch, &key, &tags);
+        let path = |given: &str| Invalidated::Path {
+            normalised: normalise_path(given),
+            given: given.to_owned(),
+        };
+
+        let epoch = invalidations.now();
+        assert!(!reach(epoch));
+        invalidations.record(path("/other"));
+        invalidations.record(Invalidated::Tag("posts".into()));
+        assert!(!reach(epoch), "other entries' invalidations");
+        invalidations.record(path("/team/admin"));
+        assert!(reach(epoch), "its path, another spelling");
+
+        let epoch = invalidations.now();
+        invalidations.record(Invalidated::Tag("teams".into()));
+        assert!(reach(epoch), "its tag");
+
+        let epoch = invalidations.now();
+        invalidations.record(path("/team/%61dmin"));
+        assert!(reach(epoch), "its path as given");
+
+        let epoch = invalidations.now();
+        for _ in 0..Invalidations::KEPT {
+            invalidations.record(path("/other"));
+        }
+        assert!(!reach(epoch), "all kept, none reaches");
+        invalidations.record(path("/other"));
+        assert!(reach(epoch), "one no longer kept may have");
+    }
+
+    #[test]
+    fn revalidate_path_takes_the_resource_path() {
+        for (given, path) in [
+            ("/a", "/a"),
+            ("/a/", "/a"),
+            ("/a//", "/a"),
+            ("/a?q=1", "/a"),
+            ("/a/?q=1#top", "/a"),
+            ("/a#top", "/a"),
+            ("/", "/"),
+            ("//", "/"),
+            ("/?q", "/"),
+            ("?q", ""),
+            ("", ""),
+            // A `?` or `#` inside a segment is written encoded, as in a URL.
+            ("/a%3Fb", "/a%3Fb"),
+            ("/a?b", "/a"),
+        ] {
+            assert_eq!(resource_path(given), path, "{given}");
         }
     }
 
