@@ -439,3 +439,45 @@ async fn revalidate_path_leaves_out_a_query_and_a_trailing_slash() {
         assert_eq!(cached_get(&server, path).await.0, "MISS", "{given}");
     }
 }
+
+pub static POST_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+#[route("/(blog)/consistency/posts/[slug]")]
+mod post {
+    use route_runtime::RouteContext;
+
+    pub const REVALIDATE: u64 = 60;
+
+    pub async fn GET(ctx: RouteContext<Params>) -> String {
+        let n = super::POST_RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        format!("{} render {n}", ctx.params.slug)
+    }
+}
+
+/// Given a route's pattern, `revalidate_path` reaches every entry of the route, as Next.js's
+/// `revalidatePath('/blog/[slug]', 'page')`; with or without its route group; other routes keep
+/// theirs.
+#[tokio::test]
+async fn revalidate_path_of_a_pattern_reaches_every_entry_of_the_route() {
+    let cache = Cache::default();
+    let app = routes![post, item].with_cache(cache.clone()).into_router();
+    let server = TestServer::start(app).await;
+    let paths = [
+        "/consistency/posts/a",
+        "/consistency/posts/b",
+        "/consistency/item/1",
+    ];
+    for pattern in [
+        "/consistency/posts/[slug]",
+        "/(blog)/consistency/posts/[slug]",
+    ] {
+        for path in paths {
+            cached_get(&server, path).await;
+            assert_eq!(cached_get(&server, path).await.0, "HIT", "{path}");
+        }
+        cache.revalidate_path(pattern).await.unwrap();
+        assert_eq!(cached_get(&server, paths[0]).await.0, "MISS", "{pattern}");
+        assert_eq!(cached_get(&server, paths[1]).await.0, "MISS", "{pattern}");
+        assert_eq!(cached_get(&server, paths[2]).await.0, "HIT", "{pattern}");
+    }
+}

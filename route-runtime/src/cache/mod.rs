@@ -244,12 +244,17 @@ impl Cache {
     }
 
     /// Makes the next request for `path` (any query, any spelling: `/team/%61dmin` is
-    /// `/team/admin`) regenerate, in this cache. A query, fragment or trailing slash given with
+    /// `/team/admin`) regenerate, in this cache; given a route's pattern (`/blog/[slug]`, route
+    /// groups included or not), every entry of that route, as Next.js's
+    /// `revalidatePath('/blog/[slug]', 'page')`. A query, fragment or trailing slash given with
     /// it is left out, as requests with them are keyed or redirected there: a `?` or `#` inside a
     /// segment is written `%3F`/`%23`, as in a URL. A render of the path that began before the
     /// call is not stored.
     pub async fn revalidate_path(&self, path: &str) -> Result<(), CacheError> {
         let path = resource_path(path);
+        if is_pattern(path) {
+            return self.revalidate_tag(&route_tag(path)).await;
+        }
         self.inner.invalidations.record(Invalidated::Path {
             normalised: normalise_path(path),
             given: path.to_owned(),
@@ -469,7 +474,7 @@ impl Cache {
                 .map(|d| d.as_millis() as u64)
                 .unwrap_or(0),
             revalidate_secs: lifetime.map(|d| d.as_secs()),
-            tags: info.config.tags.iter().map(|t| t.to_string()).collect(),
+            tags: entry_tags(info),
         };
         let invalidations = &self.inner.invalidations;
         if invalidations.reach_since(epoch, key, &entry.tags) {
@@ -798,6 +803,37 @@ fn clone_parts(parts: &Parts) -> Parts {
     request.into_parts().0
 }
 
+/// An entry's tags: its route's `TAGS`, and for a route with params the route's own tag (its
+/// pattern, with and without route groups), which `revalidate_path("/blog/[slug]")` reaches.
+fn entry_tags(info: &RouteInfo) -> Vec<String> {
+    let mut tags: Vec<String> = info.config.tags.iter().map(|t| t.to_string()).collect();
+    if info.segments.iter().any(|s| s.param_name().is_some()) {
+        tags.push(route_tag(info.pattern));
+        let without_groups: String = info
+            .pattern
+            .split('/')
+            .filter(|s| !(s.starts_with('(') && s.ends_with(')')))
+            .collect::<Vec<_>>()
+            .join("/");
+        if without_groups != info.pattern {
+            tags.push(route_tag(&without_groups));
+        }
+    }
+    tags
+}
+
+/// The tag every entry of a dynamic route carries (Next.js's implicit tags use the same prefix).
+fn route_tag(pattern: &str) -> String {
+    format!("_N_T_{pattern}")
+}
+
+/// Whether `revalidate_path` was given a route's pattern (`/blog/[slug]`, as Next.js's
+/// `revalidatePath('/blog/[slug]', 'page')`) rather than a path: a segment in brackets.
+fn is_pattern(path: &str) -> bool {
+    path.split('/')
+        .any(|s| s.len() > 2 && s.starts_with('[') && s.ends_with(']'))
+}
+
 /// The path of a resource as `revalidate_path` takes it: without a query or fragment, and
 /// without a trailing slash (`serve` redirects `/x/` to `/x`).
 fn resource_path(path: &str) -> &str {
@@ -816,7 +852,8 @@ static ALL_CACHES: Mutex<Vec<Weak<Inner>>> = Mutex::new(Vec::new());
 /// Makes the next request for `path` regenerate, in every cache of the process: the
 /// [global](Cache::global) one and each made with [`Cache::new`], from a handler or from
 /// anywhere else ([`Cache::revalidate_path`] reaches one cache). A query, fragment or trailing
-/// slash given with the path is left out (a `?` or `#` inside a segment is written `%3F`/`%23`).
+/// slash given with the path is left out (a `?` or `#` inside a segment is written `%3F`/`%23`);
+/// a route's pattern (`/blog/[slug]`) reaches every entry of that route.
 ///
 /// ```no_run
 /// # async fn webhook() -> Result<(), route_runtime::RouteError> {
