@@ -472,11 +472,18 @@ impl Finish {
                 return;
             }
             append_set_cookies(response.headers_mut(), outcome.set_cookies.into_lines());
-            // Only the cache reads the mark (and inserting it allocates the extensions).
-            if outcome.read_request_data && info.config.cache_lifetime().is_some() {
-                response
-                    .extensions_mut()
-                    .insert(crate::handler::ReadRequestData);
+            // Only the cache reads the marks (and inserting one allocates the extensions).
+            if info.config.cache_lifetime().is_some() {
+                if outcome.read_request_data {
+                    response
+                        .extensions_mut()
+                        .insert(crate::handler::ReadRequestData);
+                }
+                if !outcome.tags.is_empty() {
+                    response
+                        .extensions_mut()
+                        .insert(crate::cache::RequestTags(outcome.tags));
+                }
             }
         }
     }

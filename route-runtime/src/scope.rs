@@ -245,6 +245,8 @@ pub(crate) struct ScopeOutcome {
     pub(crate) forbidden_read: Option<&'static str>,
     /// The cookies set or deleted during the request.
     pub(crate) set_cookies: CookieJar,
+    /// The cache tags the handler gave its response ([`crate::cache::tag`]).
+    pub(crate) tags: Vec<String>,
 }
 
 /// The state of one request, shared by tasks ([`in_request_scope`]) while its handler runs.
@@ -261,6 +263,7 @@ struct ScopeState {
     jar: CookieJar,
     read_request_data: bool,
     forbidden_read: Option<&'static str>,
+    tags: Vec<String>,
 }
 
 impl ScopeState {
@@ -272,7 +275,10 @@ impl ScopeState {
     /// Whether the handler read no request data and set no cookie.
     #[inline]
     fn is_untouched(&self) -> bool {
-        !self.read_request_data && self.forbidden_read.is_none() && self.jar.is_empty()
+        !self.read_request_data
+            && self.forbidden_read.is_none()
+            && self.jar.is_empty()
+            && self.tags.is_empty()
     }
 
     /// See [`ScopeSlot::outcome`].
@@ -284,6 +290,7 @@ impl ScopeState {
             read_request_data: self.read_request_data,
             forbidden_read: self.forbidden_read,
             set_cookies: std::mem::take(&mut self.jar),
+            tags: std::mem::take(&mut self.tags),
         })
     }
 }
@@ -338,6 +345,17 @@ impl<F: Future> Future for InScope<F> {
 }
 
 /// Calls `f` with the current request scope.
+/// Adds `tag` to the current request's response, for the cache (see [`crate::cache::tag`]).
+pub(crate) fn add_tag(tag: String) -> Result<(), OutsideRequest> {
+    with_scope("cache::tag", |scope| {
+        scope.state(|state| {
+            if !state.tags.contains(&tag) {
+                state.tags.push(tag);
+            }
+        })
+    })
+}
+
 pub(crate) fn with_scope<R>(
     helper: &'static str,
     f: impl FnOnce(&ScopeSlot) -> R,

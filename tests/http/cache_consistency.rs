@@ -481,3 +481,40 @@ async fn revalidate_path_of_a_pattern_reaches_every_entry_of_the_route() {
         assert_eq!(cached_get(&server, paths[2]).await.0, "HIT", "{pattern}");
     }
 }
+
+#[route("/consistency/tagged/[slug]")]
+mod tagged_per_request {
+    use route_runtime::{cache, RouteContext, RouteError};
+
+    pub const REVALIDATE: u64 = 60;
+    pub const TAGS: &[&str] = &["tagged"];
+
+    pub async fn GET(ctx: RouteContext<Params>) -> Result<String, RouteError> {
+        cache::tag(format!("post:{}", ctx.params.slug))?;
+        Ok(format!("post {}", ctx.params.slug))
+    }
+}
+
+/// `cache::tag` (Next.js's `cacheTag`) tags one response's entry: `revalidate_tag` of it reaches
+/// that entry and no other of the route, while the route's `TAGS` still reach them all.
+#[tokio::test]
+async fn a_tag_given_during_a_request_reaches_that_entry_only() {
+    let cache = Cache::default();
+    let app = routes![tagged_per_request]
+        .with_cache(cache.clone())
+        .into_router();
+    let server = TestServer::start(app).await;
+    let (a, b) = ("/consistency/tagged/a", "/consistency/tagged/b");
+    for path in [a, b] {
+        assert_eq!(cached_get(&server, path).await.0, "MISS");
+        assert_eq!(cached_get(&server, path).await.0, "HIT");
+    }
+    cache.revalidate_tag("post:a").await.unwrap();
+    assert_eq!(cached_get(&server, a).await.0, "MISS");
+    assert_eq!(cached_get(&server, b).await.0, "HIT");
+    cache.revalidate_tag("tagged").await.unwrap();
+    assert_eq!(cached_get(&server, a).await.0, "MISS");
+    assert_eq!(cached_get(&server, b).await.0, "MISS");
+    // Outside a request there is no response to tag.
+    assert!(route_runtime::cache::tag("post:a").is_err());
+}

@@ -448,7 +448,7 @@ impl Cache {
         if !is_shareable(&response) {
             return (response, None);
         }
-        let (parts, body) = response.into_parts();
+        let (mut parts, body) = response.into_parts();
         let wait = info
             .config
             .max_duration()
@@ -474,7 +474,7 @@ impl Cache {
                 .map(|d| d.as_millis() as u64)
                 .unwrap_or(0),
             revalidate_secs: lifetime.map(|d| d.as_secs()),
-            tags: entry_tags(info),
+            tags: entry_tags(info, parts.extensions.remove::<RequestTags>()),
         };
         let invalidations = &self.inner.invalidations;
         if invalidations.reach_since(epoch, key, &entry.tags) {
@@ -803,10 +803,51 @@ fn clone_parts(parts: &Parts) -> Parts {
     request.into_parts().0
 }
 
-/// An entry's tags: its route's `TAGS`, and for a route with params the route's own tag (its
+/// The tags a handler gave its response with [`tag`], carried to the fill on the response.
+#[derive(Clone)]
+pub(crate) struct RequestTags(pub(crate) Vec<String>);
+
+/// Tags the response of the current request, as Next.js's `cacheTag('post-1')` (or `fetch(…,
+/// { next: { tags } })`): its cache entry is reached by [`revalidate_tag`] with any of them,
+/// besides the route's `TAGS`. For a route whose entries are of one piece of data each
+/// (`/posts/[slug]` tagged `post:<slug>`), so that a write revalidates just that one.
+///
+/// Outside a request (a spawned task without [`in_request_scope`](crate::in_request_scope)) it
+/// does nothing but return the error. A response that is not cached ignores its tags.
+///
+/// ```no_run
+/// # #[route_runtime::route("/posts/[slug]")]
+/// # mod post {
+/// use route_runtime::{cache, RouteContext, RouteError};
+///
+/// pub const REVALIDATE: u64 = 3600;
+///
+/// pub async fn GET(ctx: RouteContext<Params>) -> Result<String, RouteError> {
+///     cache::tag(format!("post:{}", ctx.params.slug))?;
+///     Ok(format!("post {}", ctx.params.slug))
+/// }
+/// # }
+/// // Elsewhere, after the post changed:
+/// # async fn edited() -> Result<(), route_runtime::RouteError> {
+/// route_runtime::cache::revalidate_tag("post:hello").await?;
+/// # Ok(()) }
+/// ```
+pub fn tag(tag: impl Into<String>) -> Result<(), crate::OutsideRequest> {
+    crate::scope::add_tag(tag.into())
+}
+
+/// An entry's tags: its route's `TAGS`, those its handler gave with [`tag`], and for a route
+/// with params the route's own tag (its
 /// pattern, with and without route groups), which `revalidate_path("/blog/[slug]")` reaches.
-fn entry_tags(info: &RouteInfo) -> Vec<String> {
+fn entry_tags(info: &RouteInfo, request: Option<RequestTags>) -> Vec<String> {
     let mut tags: Vec<String> = info.config.tags.iter().map(|t| t.to_string()).collect();
+    if let Some(RequestTags(request)) = request {
+        tags.extend(
+            request
+                .into_iter()
+                .filter(|t| !info.config.tags.contains(&t.as_str())),
+        );
+    }
     if info.segments.iter().any(|s| s.param_name().is_some()) {
         tags.push(route_tag(info.pattern));
         let without_groups: String = info
