@@ -12,10 +12,10 @@ use syn::spanned::Spanned;
 use syn::{Ident, LitStr, Path};
 
 use crate::model::{
-    item_idents, type_arg, Config, DynamicConfig, Handler, Params, RevalidateConfig, Route,
-    Segment, State, GENERATED_NAMES,
+    item_idents, type_arg, url_segments, Config, DynamicConfig, Handler, Params, RevalidateConfig,
+    Route, Segment, State, GENERATED_NAMES,
 };
-use crate::parse::{readable_params, PatternSegment, RouteModule};
+use crate::parse::{readable_params, RouteModule};
 
 /// The runtime's hidden module, `::route_runtime::__private`, as an absolute path.
 ///
@@ -123,24 +123,13 @@ fn stand_ins(outline: &syn::ItemMod, pattern: Option<&LitStr>) -> TokenStream {
         return TokenStream::new();
     }
     let rt = rt();
+    let segments = url_segments(pattern.map(readable_params).unwrap_or_default());
+    let pattern = pattern.map_or_else(|| "/".to_string(), LitStr::value);
     let params = if defines("Params") {
         quote!(user)
     } else {
-        let fields = pattern.map(readable_params).unwrap_or_default();
-        let names = fields
-            .iter()
-            .filter_map(|s| Some(Ident::new(s.param()?, Span::call_site())));
-        let takes = fields.iter().map(|s| {
-            let kind = match s {
-                PatternSegment::CatchAll(_) => "catch_all",
-                PatternSegment::OptionalCatchAll(_) => "optional_catch_all",
-                _ => "dynamic",
-            };
-            Ident::new(kind, Span::call_site())
-        });
-        quote!([generated; ""; #(#names: #takes ""),*])
+        generated_params(&pattern, &segments)
     };
-    let pattern = pattern.map_or_else(|| "/".to_string(), LitStr::value);
     quote! {
         #rt::route_items! {
             pattern: #pattern,
@@ -218,7 +207,7 @@ fn generated(route: &Route) -> TokenStream {
             quote_spanned!(ty.span()=> const _: () = #rt::json_body::<#ty>();)
         });
     let (params, user_from_params) = match &route.params {
-        Params::Generated => (generated_params(route), None),
+        Params::Generated => (generated_params(&route.pattern, &route.segments), None),
         Params::User(fields) => (quote!(user), Some(user_from_params(route, fields))),
     };
     let state = match &route.state {
@@ -347,10 +336,9 @@ fn take_helper(segment: &Segment) -> Ident {
 }
 
 /// `[generated; "doc"; name: helper "field doc", …]`: `Params` as `route_items!` writes it.
-fn generated_params(route: &Route) -> TokenStream {
-    let doc = format!("The params of `{}`, decoded from the URL.", route.pattern);
-    let fields: Vec<(&str, &Segment)> = route
-        .segments
+fn generated_params(pattern: &str, segments: &[Segment]) -> TokenStream {
+    let doc = format!("The params of `{pattern}`, decoded from the URL.");
+    let fields: Vec<(&str, &Segment)> = segments
         .iter()
         .filter_map(|s| Some((s.param()?, s)))
         .collect();

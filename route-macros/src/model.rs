@@ -428,7 +428,7 @@ fn as_sent(segment: &str) -> String {
     sent
 }
 
-fn url_segments(segments: Vec<PatternSegment>) -> Vec<Segment> {
+pub fn url_segments(segments: Vec<PatternSegment>) -> Vec<Segment> {
     segments
         .into_iter()
         .filter_map(|s| match s {
