@@ -255,22 +255,23 @@ impl Cache {
         if is_pattern(path) {
             return self.revalidate_tag(&route_tag(path)).await;
         }
+        let normalised = normalise_path(path);
         self.inner.invalidations.record(Invalidated::Path {
-            normalised: normalise_path(path),
+            normalised: normalised.clone(),
             given: path.to_owned(),
         });
-        self.invalidate_path(path).await
+        self.invalidate_path(&normalised, path).await
     }
 
-    /// Asks the store to drop `path`: in its normalised form (every spelling, for a store that
-    /// indexes by [`CacheKey::invalidation_path`]) and, when that differs, as given (for a store
-    /// that compares [`CacheKey::path`]).
-    async fn invalidate_path(&self, path: &str) -> Result<(), CacheError> {
-        let normalised = normalise_path(path);
-        self.bounded(self.inner.store.invalidate_path(&normalised))
+    /// Asks the store to drop a path: in its `normalised` form (every spelling, for a store that
+    /// indexes by [`CacheKey::invalidation_path`]) and, when that differs, as `given` (for a
+    /// store that compares [`CacheKey::path`]).
+    async fn invalidate_path(&self, normalised: &str, given: &str) -> Result<(), CacheError> {
+        self.bounded(self.inner.store.invalidate_path(normalised))
             .await?;
-        if normalised != path {
-            self.bounded(self.inner.store.invalidate_path(path)).await?;
+        if normalised != given {
+            self.bounded(self.inner.store.invalidate_path(given))
+                .await?;
         }
         Ok(())
     }
@@ -488,7 +489,8 @@ impl Cache {
         if invalidations.reach_since(epoch, key, &entry.tags) {
             // An invalidation came in during the write, and may have run before it: run it again
             // for this entry (an invalidation counts itself before it runs).
-            if let Err(error) = self.invalidate_path(&key.path).await {
+            let normalised = key.invalidation_path();
+            if let Err(error) = self.invalidate_path(&normalised, &key.path).await {
                 tracing::warn!(%error, "cache invalidation after a racing write failed");
             }
             return (Response::from_parts(parts, Body::from(body)), None);
@@ -902,20 +904,32 @@ static ALL_CACHES: Mutex<Vec<Weak<Inner>>> = Mutex::new(Vec::new());
 /// # Ok(()) }
 /// ```
 pub async fn revalidate_path(path: &str) -> Result<(), CacheError> {
-    let mut result = Ok(());
-    for cache in Cache::every() {
-        let outcome = cache.revalidate_path(path).await;
-        result = result.and(outcome);
-    }
-    result
+    in_every_cache(Revalidation::Path(path)).await
 }
 
 /// Makes the next request for every entry tagged `tag` (a route's `TAGS`) regenerate, in every
 /// cache of the process; see [`revalidate_path`].
 pub async fn revalidate_tag(tag: &str) -> Result<(), CacheError> {
+    in_every_cache(Revalidation::Tag(tag)).await
+}
+
+/// What a free `revalidate_*` function was asked for.
+#[derive(Clone, Copy)]
+enum Revalidation<'a> {
+    Path(&'a str),
+    Tag(&'a str),
+}
+
+/// Carries out `revalidation` in every cache of the process, in each one even after another
+/// failed; the first error is the answer. (An enum rather than a closure: the future of a
+/// handler calling this must be `Send`, which rustc cannot show through an async closure.)
+async fn in_every_cache(revalidation: Revalidation<'_>) -> Result<(), CacheError> {
     let mut result = Ok(());
     for cache in Cache::every() {
-        let outcome = cache.revalidate_tag(tag).await;
+        let outcome = match revalidation {
+            Revalidation::Path(path) => cache.revalidate_path(path).await,
+            Revalidation::Tag(tag) => cache.revalidate_tag(tag).await,
+        };
         result = result.and(outcome);
     }
     result
