@@ -243,12 +243,7 @@ impl Request {
     /// (the WHATWG UTF-8 decode) does; [`bytes`](Self::bytes) keeps it. The byte index of an
     /// invalid sequence in the `400` counts from after the mark.
     pub async fn text(self) -> Result<String, RouteError> {
-        let bytes = self.bytes().await?;
-        let bytes = if bytes.starts_with(UTF8_BOM) {
-            bytes.slice(UTF8_BOM.len()..)
-        } else {
-            bytes
-        };
+        let bytes = without_bom(self.bytes().await?);
         String::from_utf8(bytes.into())
             .map_err(|e| RouteError::bad_request(format!("request body is not valid UTF-8: {e}")))
     }
@@ -269,9 +264,8 @@ impl Request {
                 "expected `content-type: application/json`",
             ));
         }
-        let bytes = self.bytes().await?;
-        let json = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
-        serde_json::from_slice(json).map_err(json_error)
+        let bytes = without_bom(self.bytes().await?);
+        serde_json::from_slice(&bytes).map_err(json_error)
     }
 
     /// The body as form data: `application/x-www-form-urlencoded` or `multipart/form-data`.
@@ -350,6 +344,15 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The UTF-8 byte order mark, which `text()` and `json()` skip at the start of a body.
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `body` without one leading [`UTF8_BOM`], as the WHATWG UTF-8 decode reads it (no copy).
+fn without_bom(body: Bytes) -> Bytes {
+    if body.starts_with(UTF8_BOM) {
+        body.slice(UTF8_BOM.len()..)
+    } else {
+        body
+    }
+}
 
 /// The error of a body found over the limit before reading it.
 #[derive(Debug)]

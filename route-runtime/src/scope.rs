@@ -272,7 +272,7 @@ impl ScopeState {
         self.headers.as_ref().unwrap_or(&EMPTY_HEADERS)
     }
 
-    /// Whether the handler read no request data and set no cookie.
+    /// Whether the handler read no request data, set no cookie and gave no cache tag.
     #[inline]
     fn is_untouched(&self) -> bool {
         !self.read_request_data
